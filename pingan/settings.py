@@ -1,0 +1,239 @@
+"""Pingan settings: one module, configured only through environment variables.
+
+Every variable is documented in `.env.example`. Defaults give the embedded set-up
+(SQLite under $PINGAN_HOME, in-process SQLite task queue) so a laptop needs only Python.
+"""
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from pingan.core.env import env_bool, env_int, env_list, env_path, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+PINGAN_HOME = env_path("PINGAN_HOME", "./var")
+PINGAN_HOME.mkdir(parents=True, exist_ok=True)
+
+PRODUCTION = env_str("PINGAN_ENV", "development") == "production"
+DEBUG = env_bool("PINGAN_DEBUG", default=not PRODUCTION)
+
+
+def _secret_key() -> str:
+    """Env first; otherwise a key generated once under $PINGAN_HOME (mode 0600)."""
+    key = env_str("PINGAN_SECRET_KEY")
+    if key:
+        return key
+    path = PINGAN_HOME / "secret-key.txt"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("PINGAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("PINGAN_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "huey.contrib.djhuey",
+    "pingan.core",
+    "pingan.regions",
+    "pingan.accounts",
+    "pingan.audit",
+    "pingan.workdays",
+    "pingan.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pingan.accounts.middleware.SessionTimeoutMiddleware",
+    "pingan.accounts.middleware.TwoFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "pingan.urls"
+WSGI_APPLICATION = "pingan.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "pingan.web.context.site",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+_SQLITE_OPTIONS = {
+    # WAL lets readers work while one writer commits; IMMEDIATE takes the write lock at
+    # BEGIN so concurrent writers queue on busy_timeout instead of failing with "locked".
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": PINGAN_HOME / "pingan.sqlite3",
+            "OPTIONS": _SQLITE_OPTIONS,
+        }
+    }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+
+# --- Auth and sessions --------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "pingan.accounts.passwords.PasswordPolicyValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+SESSION_COOKIE_AGE = 12 * 3600  # absolute session lifetime: 12 hours
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+PINGAN_IDLE_TIMEOUT_ADMIN = env_int("PINGAN_IDLE_TIMEOUT_ADMIN", 15 * 60)
+PINGAN_IDLE_TIMEOUT_USER = env_int("PINGAN_IDLE_TIMEOUT_USER", 30 * 60)
+PINGAN_SESSION_ABSOLUTE = env_int("PINGAN_SESSION_ABSOLUTE", 12 * 3600)
+PINGAN_LOCKOUT_FAILURES = env_int("PINGAN_LOCKOUT_FAILURES", 5)
+PINGAN_LOCKOUT_SECONDS = env_int("PINGAN_LOCKOUT_SECONDS", 15 * 60)
+
+# --- Security (production) ----------------------------------------------------------------
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("PINGAN_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("PINGAN_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- i18n and time ------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+# --- Static -------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = PINGAN_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = PINGAN_HOME / "media"
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- API ----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "pingan.core.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pingan 平安 API",
+    "DESCRIPTION": "综治 / 平安建设信息系统 REST API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Tasks (Huey) -------------------------------------------------------------------------
+HUEY_IMMEDIATE = env_bool("PINGAN_TASKS_IMMEDIATE", False)
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "pingan",
+        "url": REDIS_URL,
+        "immediate": HUEY_IMMEDIATE,
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "pingan",
+        "filename": str(PINGAN_HOME / "tasks.sqlite3"),
+        "immediate": HUEY_IMMEDIATE,
+    }
+HUEY["consumer"] = {"workers": env_int("PINGAN_TASK_WORKERS", 2), "worker_type": "thread"}
+
+# --- Pingan -------------------------------------------------------------------------------
+PINGAN_DATA_KEY = env_str("PINGAN_DATA_KEY")
+PINGAN_DATA_KEY_FILE = PINGAN_HOME / "data-key.txt"
+PINGAN_MAP_TILE_URL = env_str("PINGAN_MAP_TILE_URL")
+PINGAN_MAP_TILE_ATTRIBUTION = env_str("PINGAN_MAP_TILE_ATTRIBUTION")
+PINGAN_AUDIT_RETENTION_DAYS = max(180, env_int("PINGAN_AUDIT_RETENTION_DAYS", 365))
+PINGAN_SITE_NAME = env_str("PINGAN_SITE_NAME", "平安建设信息系统")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("PINGAN_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from pingan.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("pingan.api_urls")),
+    path("accounts/", include("pingan.accounts.urls")),
+    path("audit/", include("pingan.audit.urls")),
+    path("calendar/", include("pingan.workdays.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("pingan.web.urls")),
+]
