@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "pingan.audit",
     "pingan.workdays",
     "pingan.web",
+    "pingan.demo",
 ]
 
 MIDDLEWARE = [
