@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("pingan.accounts.api_urls")),
     path("", include("pingan.regions.api_urls")),
     path("", include("pingan.workdays.api_urls")),
+    path("", include("pingan.flow.api_urls")),
+    path("", include("pingan.events.api_urls")),
 ]

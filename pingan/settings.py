@@ -34,6 +34,8 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("PINGAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("PINGAN_CSRF_TRUSTED_ORIGINS")
+# Reverse proxies whose X-Forwarded-For is believed (client IP for lockout and audit).
+PINGAN_TRUSTED_PROXIES = env_list("PINGAN_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
     "pingan.accounts",
     "pingan.audit",
     "pingan.workdays",
+    "pingan.flow",
+    "pingan.events",
     "pingan.web",
     "pingan.demo",
 ]
@@ -144,6 +148,8 @@ PINGAN_IDLE_TIMEOUT_USER = env_int("PINGAN_IDLE_TIMEOUT_USER", 30 * 60)
 PINGAN_SESSION_ABSOLUTE = env_int("PINGAN_SESSION_ABSOLUTE", 12 * 3600)
 PINGAN_LOCKOUT_FAILURES = env_int("PINGAN_LOCKOUT_FAILURES", 5)
 PINGAN_LOCKOUT_SECONDS = env_int("PINGAN_LOCKOUT_SECONDS", 15 * 60)
+# Failures from one client IP before it is locked; raise it when many users share one NAT address.
+PINGAN_LOCKOUT_IP_FAILURES = env_int("PINGAN_LOCKOUT_IP_FAILURES", PINGAN_LOCKOUT_FAILURES)
 
 # --- Security (production) ----------------------------------------------------------------
 if PRODUCTION:
@@ -230,6 +236,11 @@ PINGAN_MAP_TILE_URL = env_str("PINGAN_MAP_TILE_URL")
 PINGAN_MAP_TILE_ATTRIBUTION = env_str("PINGAN_MAP_TILE_ATTRIBUTION")
 PINGAN_AUDIT_RETENTION_DAYS = max(180, env_int("PINGAN_AUDIT_RETENTION_DAYS", 365))
 PINGAN_SITE_NAME = env_str("PINGAN_SITE_NAME", "平安建设信息系统")
+
+# Working-day calendar (pingan.workdays): office hours on working days, Beijing time, and how
+# often a process re-checks the holiday table for edits made by other processes.
+PINGAN_OFFICE_HOURS = env_str("PINGAN_OFFICE_HOURS", "09:00-12:00,13:30-17:30")
+PINGAN_CALENDAR_CACHE_SECONDS = env_int("PINGAN_CALENDAR_CACHE_SECONDS", 60)
 
 LOGGING = {
     "version": 1,

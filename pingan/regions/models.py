@@ -4,6 +4,9 @@ A region's code is its path (DESIGN §4.1): province 2 digits, city 4, county 6,
 village 12, grid 15, micro-grid 18. Subtree queries are prefix matches on `code`.
 """
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +32,18 @@ CODE_LENGTH_BY_LEVEL = {
 }
 LEVEL_BY_CODE_LENGTH = {length: level for level, length in CODE_LENGTH_BY_LEVEL.items()}
 GRID_LEVELS = (RegionLevel.GRID, RegionLevel.MICROGRID)
+# Departments sit at town level or above (a 派出所 is a town-level unit; villages have none).
+DEPARTMENT_LEVELS = (
+    RegionLevel.PROVINCE,
+    RegionLevel.CITY,
+    RegionLevel.COUNTY,
+    RegionLevel.TOWN,
+)
+# `<region code>-<type code>` with an optional `-<suffix>` when a region has several
+# departments of one type (e.g. 990101-other-caizheng).
+DEPARTMENT_CODE_RE = re.compile(
+    r"^(?P<region>\d+)-(?P<type>[a-z][a-z0-9_]*)(?:-(?P<suffix>[a-z0-9]+))?$"
+)
 
 
 class Region(models.Model):
@@ -110,3 +125,45 @@ class Department(models.Model):
     @property
     def region_code(self) -> str:
         return self.region_id
+
+    def clean(self) -> None:
+        """The code must be `<region code>-<type code>[-suffix]` of this row's region and type."""
+        errors = department_code_errors(self.code, self.region_id, self.type_id)
+        if errors:
+            raise ValidationError({"code": errors})
+
+
+def department_code_errors(code: str, region_code: str | None, type_code: str | None) -> list:
+    """Chinese messages for a department code that breaks the naming convention (or [])."""
+    match = DEPARTMENT_CODE_RE.match(code or "")
+    expected = f"{region_code}-{type_code}"
+    if not match or match["region"] != region_code or match["type"] != type_code:
+        return [
+            _("部门编码必须是“区划编码-类型编码”（如 %(expected)s），可再加“-后缀”。")
+            % {"expected": expected}
+        ]
+    if len(code) > 40:
+        return [_("部门编码不能超过 40 个字符。")]
+    return []
+
+
+class GridIndexVersion(models.Model):
+    """Single row stamped by every service that changes grids, in the same transaction.
+
+    Each worker process caches the point → grid index and compares this stamp at most every
+    PINGAN_GRID_INDEX_CHECK_SECONDS; a different stamp means "rebuild before answering".
+    The random `stamp` (not only the counter) also catches restores and test databases that
+    reuse a counter value.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField(_("版本"), default=0)
+    stamp = models.CharField(_("标记"), max_length=32, default="")
+    changed_at = models.DateTimeField(_("变更时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("网格索引版本")
+        verbose_name_plural = _("网格索引版本")
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

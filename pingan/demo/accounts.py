@@ -1,0 +1,206 @@
+"""Demo users: one for every role, an operator for every town, grid workers, department
+handlers; written to `$PINGAN_HOME/demo-accounts.json` (DESIGN §6).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
+
+from pingan.accounts.models import Position, TwoFactorDevice, User
+from pingan.accounts.roles import TOTP_REQUIRED_ROLES, Role
+from pingan.demo.departments import PlannedDepartment
+from pingan.demo.layout import PlannedRegion
+from pingan.demo.names import NamePool
+from pingan.regions.models import RegionLevel
+
+DEFAULT_PASSWORD = "Pingan@2026demo"
+ACCOUNTS_FILE = "demo-accounts.json"
+# Department types whose town stations get a demo handler, with a readable username part.
+STATION_USERNAMES = {"gongan": "police", "sifa": "justice"}
+# How many towns of each kind get a village-staff account and station handlers.
+TOWNS_PER_KIND_WITH_VILLAGE_STAFF = 2
+
+
+@dataclass
+class DemoAccount:
+    """One demo login as written to demo-accounts.json (plus what is needed to create it)."""
+
+    username: str
+    role: str
+    unit_code: str
+    unit_name: str
+    full_name: str = ""
+    is_department: bool = False
+    superuser: bool = False
+    totp_secret: str = ""
+
+    def as_json(self, password: str) -> dict:
+        data = {
+            "username": self.username,
+            "password": password,
+            "role": self.role,
+            "unit_code": self.unit_code,
+            "unit_name": self.unit_name,
+        }
+        if self.totp_secret:
+            data["totp_secret"] = self.totp_secret
+        return data
+
+
+def plan_accounts(
+    regions: list[PlannedRegion], departments: list[PlannedDepartment], seed: int
+) -> list[DemoAccount]:
+    """Every demo account, in a stable order (county roles, departments, towns, grids)."""
+    county = next(r for r in regions if r.level == RegionLevel.COUNTY)
+    towns = [r for r in regions if r.level == RegionLevel.TOWN]
+    accounts: list[DemoAccount] = []
+
+    def region_account(username: str, role: str, region: PlannedRegion, **extra) -> None:
+        accounts.append(DemoAccount(username, role, region.code, region.name, **extra))
+
+    # 三员分立: system, security and audit admins are three different people.
+    region_account("sysadmin", Role.SYSTEM_ADMIN, county, superuser=True)
+    region_account("secadmin", Role.SECURITY_ADMIN, county)
+    region_account("auditor", Role.AUDITOR, county)
+    region_account("leader", Role.LEADER, county)
+    region_account("commander", Role.COUNTY_COMMANDER, county)
+    region_account("county_op", Role.COUNTY_OPERATOR, county)
+    for dept in departments:
+        if dept.region_code == county.code:
+            accounts.append(
+                DemoAccount(
+                    f"dept_{dept.type_code}",
+                    Role.DEPARTMENT_HANDLER,
+                    dept.code,
+                    dept.name,
+                    is_department=True,
+                )
+            )
+    stations = {(d.region_code, d.type_code): d for d in departments}
+    seen_kinds: dict[str, int] = {}
+    for town in towns:
+        number = town.code[-3:]
+        region_account(f"town{number}_op", Role.TOWN_OPERATOR, town)
+        seen_kinds[town.kind] = seen_kinds.get(town.kind, 0) + 1
+        showcase_town = seen_kinds[town.kind] <= TOWNS_PER_KIND_WITH_VILLAGE_STAFF
+        if showcase_town:
+            for type_code, part in STATION_USERNAMES.items():
+                station = stations.get((town.code, type_code))
+                if station:
+                    accounts.append(
+                        DemoAccount(
+                            f"town{number}_{part}",
+                            Role.DEPARTMENT_HANDLER,
+                            station.code,
+                            station.name,
+                            is_department=True,
+                        )
+                    )
+        first_village = town.children[0]
+        if showcase_town:
+            region_account(f"vs_{first_village.code}", Role.VILLAGE_STAFF, first_village)
+        # Every grid of a village with micro-grids gets a worker; elsewhere the first grid.
+        has_micro = any(grid.children for grid in first_village.children)
+        grids = first_village.children if has_micro else first_village.children[:1]
+        for grid in grids:
+            region_account(f"gw_{grid.code}", Role.GRID_WORKER, grid)
+        if has_micro:
+            micro = next(grid.children[0] for grid in first_village.children if grid.children)
+            region_account(f"gw_{micro.code}", Role.GRID_WORKER, micro)
+    covered = {account.role for account in accounts}
+    for role in Role:  # roles added by later modules still get one county-level login
+        if role not in covered:
+            region_account(f"demo_{role.value}", role.value, county)
+    people = NamePool(seed)
+    for account in accounts:
+        account.full_name = people.person()
+        if account.role in TOTP_REQUIRED_ROLES:
+            account.totp_secret = totp_secret(seed, account.username)
+    return accounts
+
+
+def totp_secret(seed: int, username: str) -> str:
+    """A base32 TOTP secret derived from the seed: the same demo gives the same codes."""
+    digest = hmac.new(f"pingan-demo-{seed}".encode(), username.encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()
+
+
+def check_password(password: str, accounts: Iterable[DemoAccount]) -> None:
+    """Raise ValidationError unless `password` passes the policy for every demo user."""
+    for account in accounts:
+        validate_password(password, user=User(username=account.username))
+
+
+def create_accounts(
+    accounts: list[DemoAccount], password: str, regions_by_code: dict, departments_by_code: dict
+) -> int:
+    """Insert users, positions and pre-confirmed TOTP devices in bulk.
+
+    The password is hashed once and the encoded hash reused: argon2 takes ~50 ms per hash
+    on purpose, and ~100 hashes would dominate the build. Safe here because every demo
+    account has the same, published password anyway.
+    """
+    encoded = make_password(password)
+    User.objects.bulk_create(
+        User(
+            username=account.username,
+            password=encoded,
+            full_name=account.full_name,
+            is_staff=account.superuser,
+            is_superuser=account.superuser,
+        )
+        for account in accounts
+    )
+    # Read ids back rather than rely on bulk_create setting them (backend-dependent).
+    usernames = [account.username for account in accounts]
+    user_ids = dict(User.objects.filter(username__in=usernames).values_list("username", "id"))
+    Position.objects.bulk_create(
+        Position(
+            user_id=user_ids[account.username],
+            role=account.role,
+            region=None if account.is_department else regions_by_code[account.unit_code],
+            department=departments_by_code[account.unit_code] if account.is_department else None,
+        )
+        for account in accounts
+    )
+    confirmed = timezone.now()
+    TwoFactorDevice.objects.bulk_create(
+        TwoFactorDevice(
+            user_id=user_ids[account.username], secret=account.totp_secret, confirmed_at=confirmed
+        )
+        for account in accounts
+        if account.totp_secret
+    )
+    return len(accounts)
+
+
+def write_accounts_file(path: Path, accounts: list[DemoAccount], password: str) -> None:
+    """Write the logins as JSON, readable by the owner only (mode 0600)."""
+    payload = json.dumps([a.as_json(password) for a in accounts], ensure_ascii=False, indent=2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its old mode otherwise
+        handle.write(payload + "\n")
+
+
+def summary_rows(accounts: list[DemoAccount]) -> list[DemoAccount]:
+    """The logins worth printing: one per role, the first town and grid ones first."""
+    shown: list[DemoAccount] = []
+    roles: set[str] = set()
+    for account in accounts:
+        if account.role not in roles:
+            roles.add(account.role)
+            shown.append(account)
+    return shown

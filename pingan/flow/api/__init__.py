@@ -1,0 +1,1 @@
+"""REST API of the case engine: /api/v1/cases/…"""
