@@ -66,7 +66,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Chinese unless the user switched language (cookie); ignores Accept-Language on purpose.
+    "pingan.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -241,6 +242,10 @@ PINGAN_SITE_NAME = env_str("PINGAN_SITE_NAME", "平安建设信息系统")
 # often a process re-checks the holiday table for edits made by other processes.
 PINGAN_OFFICE_HOURS = env_str("PINGAN_OFFICE_HOURS", "09:00-12:00,13:30-17:30")
 PINGAN_CALENDAR_CACHE_SECONDS = env_int("PINGAN_CALENDAR_CACHE_SECONDS", 60)
+
+# Point → grid index (pingan.regions.lookup): how often (seconds) each process compares its
+# in-memory index with the database's grid version stamp before answering a lookup.
+PINGAN_GRID_INDEX_CHECK_SECONDS = env_int("PINGAN_GRID_INDEX_CHECK_SECONDS", 5)
 
 LOGGING = {
     "version": 1,

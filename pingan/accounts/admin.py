@@ -182,10 +182,6 @@ class UserAdmin(SuperuserOnly, admin.ModelAdmin):
             raise PermissionDenied(str(exc)) from exc
         obj.__dict__.update(saved.__dict__)
 
-    def save_related(self, request, form, formsets, change):
-        # Positions are granted through the position pages (service + 三员分立), not inline.
-        return None
-
     def get_urls(self):
         return [
             path(

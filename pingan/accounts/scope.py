@@ -233,8 +233,8 @@ def scope_users(actor: Actor, queryset: QuerySet[User] | None = None) -> QuerySe
     return queryset.filter(
         Q(positions__active=True)
         & (
-            Q(positions__region_id__startswith=prefix)
-            | Q(positions__department__region_id__startswith=prefix)
+            Q(positions__region__code__startswith=prefix)
+            | Q(positions__department__region__code__startswith=prefix)
         )
     ).distinct()
 

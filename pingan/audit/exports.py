@@ -47,8 +47,10 @@ def header_line(actor: Actor, filters: dict, count: int) -> list[str]:
     stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S %Z")
     conditions = json.dumps(filters, ensure_ascii=False, sort_keys=True) if filters else _("无")
     return [
-        _("# 审计日志导出；导出人：%(name)s（%(username)s，%(position)s）；导出时间：%(at)s；"
-          "筛选条件：%(filters)s；共 %(count)d 条")
+        _(
+            "# 审计日志导出；导出人：%(name)s（%(username)s，%(position)s）；导出时间：%(at)s；"
+            "筛选条件：%(filters)s；共 %(count)d 条"
+        )
         % {
             "name": name,
             "username": actor.user.username,

@@ -121,7 +121,7 @@ def page_of(
 
 
 def position_labels(rows: list[AuditRecord]) -> dict[int, str]:
-    """"unit · role" for the positions named on a page (one query)."""
+    """ "unit · role" for the positions named on a page (one query)."""
     ids = {row.position_id for row in rows if row.position_id}
     positions = Position.objects.filter(id__in=ids).select_related("region", "department")
     return {p.id: str(p) for p in positions}

@@ -236,9 +236,7 @@ def purge_audit(
     limit = purge_cutoff()
     if before > limit:
         raise ValidationError(
-            _(
-                "审计记录至少保留 %(days)d 天：清理截止时间不能晚于 %(limit)s。"
-            ),
+            _("审计记录至少保留 %(days)d 天：清理截止时间不能晚于 %(limit)s。"),
             code="retention",
             params={
                 "days": retention_days(),

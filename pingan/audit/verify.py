@@ -72,12 +72,12 @@ class VerifyResult:
             "seconds": round(self.seconds, 3),
         }
         if self.broken:
-            detail.update(
-                seq=self.broken.seq, code=self.broken.code, message=self.broken.message
-            )
+            detail.update(seq=self.broken.seq, code=self.broken.code, message=self.broken.message)
         return detail
 
     def summary(self) -> str:
+        if self.ok and self.head_seq == self.anchor_seq:
+            return _("审计链完整：没有需要校验的记录，链头哈希 %(h)s。") % {"h": self.head_hash}
         if self.ok:
             return _("审计链完整：校验 %(n)d 条记录（序号 %(a)d–%(b)d），链头哈希 %(h)s。") % {
                 "n": self.checked,
@@ -169,7 +169,10 @@ def _walk(head: _Head, expect: tuple[int, str] | None, batch_size: int) -> int:
                 raise _Broken(
                     row.seq,
                     "anchor_mismatch",
-                    _("第 %(seq)d 条记录不应存在：清理锚点在第 %(anchor)d 条，锚点被改写或清理不完整。")
+                    _(
+                        "第 %(seq)d 条记录不应存在：清理锚点在第 %(anchor)d 条，"
+                        "锚点被改写或清理不完整。"
+                    )
                     % {"seq": row.seq, "anchor": head.anchor_seq},
                 )
             if row.seq != expected_seq:
@@ -249,9 +252,7 @@ def verify_chain(
             broken = None
             if first is not None:
                 broken = ChainBreak(first, "head_missing", _("审计链头丢失，但表中有审计记录。"))
-            return VerifyResult(
-                0, 0, GENESIS_HASH, 0, time.monotonic() - started, broken=broken
-            )
+            return VerifyResult(0, 0, GENESIS_HASH, 0, time.monotonic() - started, broken=broken)
         try:
             checked = _walk(head, expect, batch_size)
             past = _rows_past_head(head)

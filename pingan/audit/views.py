@@ -114,12 +114,11 @@ def verify(request: HttpRequest, actor: Actor) -> HttpResponse:
             transaction.on_commit(lambda: verify_audit_chain(actor.user.pk, position_id))
             messages.info(
                 request,
-                _("审计链共 %(n)d 条记录，已提交后台校验，完成后刷新本页查看结果。") % {"n": length},
+                _("审计链共 %(n)d 条记录，已提交后台校验，完成后刷新本页查看结果。")
+                % {"n": length},
             )
         return redirect("audit:verify")
-    audit_log(
-        actor=actor, action="audit.view", object_type=AUDIT_OBJECT, detail={"page": "verify"}
-    )
+    audit_log(actor=actor, action="audit.view", object_type=AUDIT_OBJECT, detail={"page": "verify"})
     return _render(
         request,
         "audit/verify.html",

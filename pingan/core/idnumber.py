@@ -203,7 +203,7 @@ __all__ = [
     "Sex",
     "birth_date_of",
     "check_character",
-        "normalize_id_number",
+    "normalize_id_number",
     "sex_of",
     "upgrade_15_to_18",
     "validate_id_number",

@@ -56,9 +56,7 @@ def mask_address(value: str | None) -> str:
     return value[:6] + MASK * 4
 
 
-def mask_point(
-    lng: float | None, lat: float | None, places: int = 2
-) -> tuple[float, float] | None:
+def mask_point(lng: float | None, lat: float | None, places: int = 2) -> tuple[float, float] | None:
     """Round a WGS84 point to `places` decimals: 0.01° is about 1.1 km north–south (and
     0.9–1.1 km east–west at Chinese latitudes), enough to place a dot on a county map
     without pointing at a house."""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from pingan.accounts.models import Position, TwoFactorDevice, User
@@ -136,10 +137,17 @@ def totp_secret(seed: int, username: str) -> str:
     return base64.b32encode(digest[:20]).decode()
 
 
-def check_password(password: str, accounts: Iterable[DemoAccount]) -> None:
-    """Raise ValidationError unless `password` passes the policy for every demo user."""
+def password_problem(password: str, accounts: Iterable[DemoAccount]) -> str:
+    """Why `password` fails the policy for some demo account ("" when it passes for all).
+
+    Checked per username because the policy also refuses passwords containing the username.
+    """
     for account in accounts:
-        validate_password(password, user=User(username=account.username))
+        try:
+            validate_password(password, user=User(username=account.username))
+        except ValidationError as exc:
+            return f"{account.username}：{' '.join(exc.messages)}"
+    return ""
 
 
 def create_accounts(

@@ -8,15 +8,16 @@ leaves the previous demo untouched.
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,8 +28,8 @@ from pingan.demo.accounts import (
     ACCOUNTS_FILE,
     DEFAULT_PASSWORD,
     DemoAccount,
-    check_password,
     create_accounts,
+    password_problem,
     plan_accounts,
     write_accounts_file,
 )
@@ -36,7 +37,14 @@ from pingan.demo.departments import PlannedDepartment, ensure_department_types, 
 from pingan.demo.layout import COUNTY, PROVINCE, PlannedRegion, plan_regions
 from pingan.demo.models import DemoBuild
 from pingan.demo.sizes import SIZES, DemoSize
-from pingan.regions.models import CODE_LENGTH_BY_LEVEL, Department, Region, RegionLevel
+from pingan.regions.lookup import mark_grid_index_stale
+from pingan.regions.models import (
+    CODE_LENGTH_BY_LEVEL,
+    Department,
+    GridIndexVersion,
+    Region,
+    RegionLevel,
+)
 
 DEFAULT_SEED = 20261121
 DEMO_ROOT = PROVINCE[0]  # no real region uses 99
@@ -56,7 +64,6 @@ class DemoResult:
     accounts_path: Path
     password: str
     seconds: float
-    regions: list[PlannedRegion] = field(repr=False, default_factory=list)
 
 
 def build_demo(
@@ -90,12 +97,9 @@ def build_demo(
         towns = [(r.code, r.name) for r in regions if r.level == RegionLevel.TOWN]
         departments = plan_departments(types, COUNTY, towns)
         accounts = plan_accounts(regions, departments, seed)
-        try:
-            check_password(password, accounts)
-        except ValidationError as exc:
-            raise DemoError(
-                _("示范账户密码不符合密码策略：%(reason)s") % {"reason": " ".join(exc.messages)}
-            ) from exc
+        problem = password_problem(password, accounts)
+        if problem:
+            raise DemoError(_("示范账户密码不符合密码策略（%(problem)s）") % {"problem": problem})
         reset_demo_data([account.username for account in accounts])
         regions_by_code = _insert_regions(regions)
         departments_by_code = _insert_departments(departments)
@@ -121,7 +125,6 @@ def build_demo(
         accounts_path=path,
         password=password,
         seconds=time.perf_counter() - started,
-        regions=regions,
     )
 
 
@@ -155,8 +158,11 @@ def reset_demo_data(usernames: list[str]) -> None:
             _("示范数据已被其他数据引用（%(kinds)s），无法重建；请使用新的数据库。")
             % {"kinds": "、".join(kinds)}
         ) from exc
+    # Usernames are unique regardless of case (the lockout counts them that way too).
     taken = sorted(
-        user_model.objects.filter(username__in=usernames).values_list("username", flat=True)
+        user_model.objects.annotate(folded=Lower("username"))
+        .filter(folded__in=[name.lower() for name in usernames])
+        .values_list("username", flat=True)
     )
     if taken:
         raise DemoError(
@@ -225,4 +231,14 @@ def _record_build(spec: DemoSize, seed: int, regions: list[PlannedRegion], count
 
 
 def _grids_changed() -> None:
-    """Tell the point → grid index that grids changed (rebuilt lazily in every process)."""
+    """Stamp the grid-index version so every process rebuilds its point → grid index.
+
+    Same protocol as the regions services: a new random stamp in this transaction, and this
+    process re-checks at once after the commit.
+    """
+    version, _created = GridIndexVersion.objects.select_for_update().get_or_create(id=1)
+    version.version += 1
+    version.stamp = uuid.uuid4().hex
+    version.changed_at = timezone.now()
+    version.save(update_fields=["version", "stamp", "changed_at"])
+    transaction.on_commit(mark_grid_index_stale)

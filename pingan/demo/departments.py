@@ -27,7 +27,17 @@ STANDARD_TYPES: tuple[tuple[str, str, int, str], ...] = (
     ("chengguan", "城管", 110, "综合行政执法局"),
     ("xinfang", "信访", 120, "信访局"),
 )
-OFFICE_NAMES = {code: office for code, _name, _sort, office in STANDARD_TYPES}
+# Further types the regions app seeds (county office names only; the demo does not add them).
+EXTRA_OFFICE_NAMES = {
+    "jiaoyu": "教育局",
+    "ziranziyuan": "自然资源局",
+    "shengtai": "生态环境局",
+    "nongye": "农业农村局",
+}
+# A catch-all classification, not an agency: no demo department.
+NOT_AN_OFFICE = frozenset({"other"})
+OFFICE_SUFFIXES = ("局", "院", "所", "委", "办", "队", "中心")
+OFFICE_NAMES = {code: office for code, _name, _sort, office in STANDARD_TYPES} | EXTRA_OFFICE_NAMES
 # Department types with a station in every town, and what the station is called.
 TOWN_STATIONS = {"gongan": "派出所", "sifa": "司法所"}
 
@@ -55,19 +65,30 @@ def ensure_department_types() -> list[DepartmentType]:
     return list(DepartmentType.objects.filter(active=True).order_by("sort", "code"))
 
 
+def office_name(dtype: DepartmentType) -> str:
+    """What the county office of this type is called: 公安 → 公安局, 法院 → 人民法院."""
+    if dtype.code in OFFICE_NAMES:
+        return OFFICE_NAMES[dtype.code]
+    return dtype.name if dtype.name.endswith(OFFICE_SUFFIXES) else f"{dtype.name}局"
+
+
 def plan_departments(
     types: list[DepartmentType], county: tuple[str, str], towns: list[tuple[str, str]]
 ) -> list[PlannedDepartment]:
-    """County departments for every type, then each town's stations. Codes: `<region>-<type>`."""
+    """County departments for every type (but 其他), then each town's stations.
+
+    Codes follow the regions convention `<region code>-<type code>`.
+    """
     county_code, county_name = county
     planned = [
         PlannedDepartment(
             code=f"{county_code}-{dtype.code}",
-            name=f"{county_name}{OFFICE_NAMES.get(dtype.code, dtype.name)}",
+            name=f"{county_name}{office_name(dtype)}",
             type_code=dtype.code,
             region_code=county_code,
         )
         for dtype in types
+        if dtype.code not in NOT_AN_OFFICE
     ]
     available = {dtype.code for dtype in types}
     for town_code, town_name in towns:

@@ -22,6 +22,8 @@ from shapely.geometry.base import BaseGeometry
 GRID_SIZE = 1e-6  # degrees; six decimals, the precision stored in GeoJSON
 KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LNG_EQUATOR = 111.320
+SEED_BATCH = 64  # candidate points drawn at a time
+MAX_SEED_BATCHES = 1000
 
 
 def rng_for(seed: int, *keys: int | str) -> np.random.Generator:
@@ -54,45 +56,28 @@ def county_outline(rng: np.random.Generator, radius_km: float, vertices: int = 9
 
 
 def sample_seeds(
-    rng: np.random.Generator,
-    polygon: Polygon,
-    count: int,
-    *,
-    near: tuple[float, float] | None = None,
-    spread_km: float | None = None,
-    avoid: Sequence[tuple[float, float]] = (),
+    rng: np.random.Generator, polygon: Polygon, count: int
 ) -> list[tuple[float, float]]:
     """`count` points inside `polygon`, kept apart so no cell is a sliver.
 
-    Dart throwing with a minimum distance that relaxes when the polygon is crowded. With
-    `near`/`spread_km` the points cluster around a centre (the urban 街道 around the county
-    seat). `avoid` points are existing seeds to keep away from.
+    Dart throwing with a minimum spacing that relaxes when the polygon is crowded.
     """
     min_x, min_y, max_x, max_y = polygon.bounds
-    area = polygon.area if near is None else math.pi * spread_km**2
-    spacing = 0.75 * math.sqrt(area / max(count, 1))
+    spacing = 0.75 * math.sqrt(polygon.area / max(count, 1))
     chosen: list[tuple[float, float]] = []
-    placed = np.array(avoid, dtype=float).reshape(-1, 2)
-    attempts = 0
-    while len(chosen) < count:
-        if near is None:
-            xs = rng.uniform(min_x, max_x, 64)
-            ys = rng.uniform(min_y, max_y, 64)
-        else:
-            xs = rng.normal(near[0], spread_km / 2, 64)
-            ys = rng.normal(near[1], spread_km / 2, 64)
+    for attempt in range(1, MAX_SEED_BATCHES + 1):
+        xs = rng.uniform(min_x, max_x, SEED_BATCH)
+        ys = rng.uniform(min_y, max_y, SEED_BATCH)
         inside = shapely.contains_xy(polygon, xs, ys)
         for x, y in zip(xs[inside], ys[inside], strict=True):
-            if placed.size and np.min(np.hypot(placed[:, 0] - x, placed[:, 1] - y)) < spacing:
+            if any(math.hypot(x - cx, y - cy) < spacing for cx, cy in chosen):
                 continue
             chosen.append((float(x), float(y)))
-            placed = np.vstack([placed, [x, y]])
             if len(chosen) == count:
-                break
-        attempts += 1
-        if attempts % 20 == 0:  # crowded: accept closer neighbours rather than loop forever
+                return chosen
+        if attempt % 20 == 0:  # crowded: accept closer neighbours rather than loop forever
             spacing *= 0.8
-    return chosen
+    raise ValueError(f"could not place {count} seed points in a polygon of area {polygon.area}")
 
 
 def voronoi_split(polygon: Polygon, seeds: Sequence[tuple[float, float]]) -> list[Polygon]:
@@ -235,5 +220,8 @@ def _lists(value):
 
 
 def centroid_lnglat(geometry: BaseGeometry) -> tuple[float, float]:
+    """The centroid when it falls inside (as the regions app does), else a point inside."""
     point = geometry.centroid
+    if not geometry.contains(point):
+        point = geometry.representative_point()
     return (round(point.x, 6), round(point.y, 6))

@@ -48,38 +48,15 @@ def plan_regions(size: DemoSize, seed: int) -> list[PlannedRegion]:
     county_rng = geo.rng_for(seed, COUNTY[0])
     outline = geo.county_outline(county_rng, size.radius_km)
     towns = _plan_towns(size, seed, outline, names)
-    leaves: dict[str, Polygon] = {}
     projection = geo.Projection(CENTER_LNG, CENTER_LAT)
-    showcase = None
+    leaves: dict[str, Polygon] = {}  # finest cells (km plane → WGS84), snapped together below
+    showcase: PlannedRegion | None = None  # the first urban 社区 gets micro-grids
     for town, town_cell in towns:
         for village, village_cell in _plan_villages(size, seed, town, town_cell, names):
             if showcase is None and village.kind == "community":
-                showcase = village  # the first urban 社区 gets micro-grids
-            low, high = size.community_grids if village.kind == "community" else size.village_grids
-            rng = geo.rng_for(seed, village.code)
-            grid_cells = geo.relaxed_split(rng, village_cell, int(rng.integers(low, high + 1)))
-            for number, grid_cell in enumerate(grid_cells, start=1):
-                grid = PlannedRegion(
-                    code=f"{village.code}{number:03d}",
-                    name=grid_name(village.name, number),
-                    level=RegionLevel.GRID,
-                    kind="grid",
-                )
-                village.children.append(grid)
-                if village is showcase:
-                    low, high = size.microgrids
-                    count = int(rng.integers(low, high + 1))
-                    for sub, sub_cell in enumerate(geo.relaxed_split(rng, grid_cell, count), 1):
-                        micro = PlannedRegion(
-                            code=f"{grid.code}{sub:03d}",
-                            name=microgrid_name(grid.name, sub),
-                            level=RegionLevel.MICROGRID,
-                            kind="microgrid",
-                        )
-                        grid.children.append(micro)
-                        leaves[micro.code] = projection.to_wgs84(sub_cell)
-                else:
-                    leaves[grid.code] = projection.to_wgs84(grid_cell)
+                showcase = village
+            for code, cell in _plan_grids(size, seed, village, village_cell, village is showcase):
+                leaves[code] = projection.to_wgs84(cell)
     polygons = geo.snap_hierarchy(leaves, prefix_lengths=(2, 4, 6, 9, 12, 15))
     regions = _flatten([town for town, _cell in towns])
     _distribute_residents(size, seed, [r for r in regions if r.level == RegionLevel.VILLAGE])
@@ -158,6 +135,39 @@ def _plan_villages(
         planned.append((village, village_cell))
     town.children.sort(key=lambda village: village.code)
     return planned
+
+
+def _plan_grids(
+    size: DemoSize, seed: int, village: PlannedRegion, cell: Polygon, with_micro: bool
+) -> list[tuple[str, Polygon]]:
+    """Grids of one village (and their micro-grids); returns the finest (code, cell) pairs."""
+    rng = geo.rng_for(seed, village.code)
+    low, high = size.community_grids if village.kind == "community" else size.village_grids
+    leaves: list[tuple[str, Polygon]] = []
+    for number, grid_cell in enumerate(
+        geo.relaxed_split(rng, cell, int(rng.integers(low, high + 1))), 1
+    ):
+        grid = PlannedRegion(
+            code=f"{village.code}{number:03d}",
+            name=grid_name(village.name, number),
+            level=RegionLevel.GRID,
+            kind="grid",
+        )
+        village.children.append(grid)
+        if not with_micro:
+            leaves.append((grid.code, grid_cell))
+            continue
+        count = int(rng.integers(size.microgrids[0], size.microgrids[1] + 1))
+        for sub, sub_cell in enumerate(geo.relaxed_split(rng, grid_cell, count), 1):
+            micro = PlannedRegion(
+                code=f"{grid.code}{sub:03d}",
+                name=microgrid_name(grid.name, sub),
+                level=RegionLevel.MICROGRID,
+                kind="microgrid",
+            )
+            grid.children.append(micro)
+            leaves.append((micro.code, sub_cell))
+    return leaves
 
 
 def _inclusive(bounds: tuple[int, int]) -> tuple[int, int]:

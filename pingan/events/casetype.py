@@ -94,8 +94,15 @@ ACTIONS = dict(
             clock="pause",
             note_required=True,
         ),
-        _a("resume", _("恢复办理"), {SUSPENDED}, None, ["command"], clock="resume",
-           outcomes=(PENDING, HANDLING)),
+        _a(
+            "resume",
+            _("恢复办理"),
+            {SUSPENDED},
+            None,
+            ["command"],
+            clock="resume",
+            outcomes=(PENDING, HANDLING),
+        ),
         _a(
             "feedback",
             _("办结反馈"),
@@ -136,7 +143,9 @@ ACTIONS = dict(
 def category_chain(case: Case) -> list[str]:
     from pingan.events.models import EventCategory
 
-    category = EventCategory.objects.select_related("parent").filter(code=case.category_code).first()
+    category = (
+        EventCategory.objects.select_related("parent").filter(code=case.category_code).first()
+    )
     return category.chain() if category else ([case.category_code] if case.category_code else [])
 
 

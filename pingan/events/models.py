@@ -65,7 +65,10 @@ class EventDetail(models.Model):
     outside_grid = models.BooleanField(_("网格外"), default=False, db_index=True)
     reporter_kind = models.CharField(_("来源"), max_length=16, choices=ReporterKind.choices)
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("上报人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上报人"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     idempotency_key = models.CharField(_("幂等键"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("上报时间"))

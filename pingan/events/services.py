@@ -109,8 +109,9 @@ def _receiving_unit(actor: Actor, grid: str | None, unit: str) -> tuple[str, str
         if not unit.startswith(county):
             raise ActionInvalid({"unit": [_("接收单位不在本县范围内。")]})
         if grid and not grid.startswith(unit):
-            raise ActionInvalid({"unit": [_("事件位于网格 %(grid)s，接收单位应为其上级单位。")
-                                          % {"grid": grid}]})
+            raise ActionInvalid(
+                {"unit": [_("事件位于网格 %(grid)s，接收单位应为其上级单位。") % {"grid": grid}]}
+            )
     if grid:
         if not grid.startswith(county):
             raise ActionInvalid({"lng": [_("事件位置不在本县范围内。")]})
@@ -180,8 +181,13 @@ def event_report(*, actor: Actor, **data: Any) -> tuple[Case, bool]:
                 object_id=case.number,
                 region_code=region_code,
                 ip=actor.ip,
-                detail={"case_type": CASE_TYPE, "category": category.code, "holder": holder,
-                        "outside_grid": grid is None, "level": region_level(holder)},
+                detail={
+                    "case_type": CASE_TYPE,
+                    "category": category.code,
+                    "holder": holder,
+                    "outside_grid": grid is None,
+                    "level": region_level(holder),
+                },
             )
     except IntegrityError:
         # The same key was committed by a concurrent request a moment ago.
@@ -193,7 +199,35 @@ def event_report(*, actor: Actor, **data: Any) -> tuple[Case, bool]:
 
 
 def _existing(actor: Actor, key: str) -> Case | None:
-    detail = EventDetail.objects.select_related("case").filter(
-        reporter=actor.user, idempotency_key=key
-    ).first()
+    detail = (
+        EventDetail.objects.select_related("case")
+        .filter(reporter=actor.user, idempotency_key=key)
+        .first()
+    )
     return detail.case if detail else None
+
+
+def category_save(*, actor: Actor, category: EventCategory, created: bool) -> EventCategory:
+    """Create or change an event category (admin). A category may not be its own ancestor.
+
+    Permission: a writing position (the admin screen itself is for system administrators).
+    Side effects: one audit record.
+    """
+    require_write(actor)
+    node, seen = category.parent, {category.code}
+    while node is not None:
+        if node.code in seen:
+            raise ActionInvalid({"parent": [_("上级类别不能是自身或其下级。")]})
+        seen.add(node.code)
+        node = node.parent
+    with transaction.atomic():
+        category.save()
+        audit_log(
+            actor=actor,
+            action="events.category_create" if created else "events.category_change",
+            object_type="events.category",
+            object_id=category.code,
+            ip=actor.ip,
+            detail={"name": category.name, "parent": category.parent_id, "active": category.active},
+        )
+    return category

@@ -31,8 +31,8 @@ from pingan.flow.models import (
 )
 from pingan.flow.types import ActionSpec, CaseType
 from pingan.flow.units import (
-    acts_for,
     actor_unit,
+    acts_for,
     is_above,
     parent_command_unit,
     unit_exists,
@@ -42,8 +42,11 @@ from pingan.flow.units import (
 from pingan.regions.models import Department, Region
 
 # Fallback limits when the matter catalogue has no row for a case type at all.
-DEFAULT_LIMITS = {"accept": ("1", "working_days"), "handle": ("5", "working_days"),
-                  "verify": ("2", "working_days")}
+DEFAULT_LIMITS = {
+    "accept": ("1", "working_days"),
+    "handle": ("5", "working_days"),
+    "verify": ("2", "working_days"),
+}
 DEFAULT_SUPERVISION_POINTS = {"normal": 0, "yellow": 5, "red": 10}
 DEFAULT_SUPERVISION_RESPONSE_HOURS = {"normal": 48, "yellow": 24, "red": 8}
 
@@ -124,7 +127,9 @@ def _check_assist_units(ctx: Ctx, codes: list[str], field_name: str) -> None:
     existing = set(case.assists.values_list("unit_code", flat=True))
     for code in codes:
         if code == case.holder_code:
-            raise params.fail(field_name, _("主办单位不能同时作为协办单位：%(code)s。") % {"code": code})
+            raise params.fail(
+                field_name, _("主办单位不能同时作为协办单位：%(code)s。") % {"code": code}
+            )
         if code in existing:
             raise params.fail(field_name, _("%(code)s 已是协办单位。") % {"code": code})
         if not unit_exists(code):

@@ -72,9 +72,9 @@ def _closing_to_end_of_day(due: dt.datetime) -> dt.datetime:
     last_close = office_hours()[-1][1]
     midnight = dt.datetime.combine(local.date(), dt.time(), tzinfo=calendar.TZ)
     if local - midnight == last_close:
-        return dt.datetime.combine(local.date(), calendar.END_OF_DAY, tzinfo=calendar.TZ).astimezone(
-            dt.UTC
-        )
+        return dt.datetime.combine(
+            local.date(), calendar.END_OF_DAY, tzinfo=calendar.TZ
+        ).astimezone(dt.UTC)
     return due
 
 

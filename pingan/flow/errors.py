@@ -9,7 +9,7 @@ class FlowError(Exception):
     """Base class for case-engine errors."""
 
 
-class ActionNotAllowed(FlowError):
+class ActionNotAllowed(FlowError):  # noqa: N818 (name fixed by the brief)
     """The action cannot be taken by this actor on this case now (HTTP 409)."""
 
     def __init__(self, message: str, allowed_actions: list[str]):
@@ -26,7 +26,7 @@ class CaseConflict(ActionNotAllowed):
         self.state = state
 
 
-class ActionInvalid(FlowError):
+class ActionInvalid(FlowError):  # noqa: N818 (pairs with ActionNotAllowed)
     """Parameters of an allowed action are wrong; `errors` maps field → messages (HTTP 400)."""
 
     def __init__(self, errors: dict[str, list[str]]):

@@ -51,7 +51,12 @@ class SupervisionLevel(models.TextChoices):
     RED = "red", _("红牌督办")
 
 
-SUPERVISION_RANK = {"": 0, SupervisionLevel.NORMAL: 1, SupervisionLevel.YELLOW: 2, SupervisionLevel.RED: 3}
+SUPERVISION_RANK = {
+    "": 0,
+    SupervisionLevel.NORMAL: 1,
+    SupervisionLevel.YELLOW: 2,
+    SupervisionLevel.RED: 3,
+}
 
 
 class Satisfaction(models.TextChoices):
@@ -68,7 +73,9 @@ class ClockFields(models.Model):
     clock starts or an extension moves it, so deadline alerts are unique per clock.
     """
 
-    clock_kind = models.CharField(_("计时类型"), max_length=12, choices=ClockKind.choices, blank=True)
+    clock_kind = models.CharField(
+        _("计时类型"), max_length=12, choices=ClockKind.choices, blank=True
+    )
     clock_seq = models.PositiveIntegerField(_("计时序号"), default=0)
     clock_basis = models.CharField(max_length=8, choices=ClockBasis.choices, blank=True)
     clock_limit_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
@@ -139,10 +146,20 @@ class Case(ClockFields):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["holder_code", "state"], name="case_holder_state"),
-            models.Index(fields=["due_at"], name="case_due_open", condition=models.Q(
-                clock_paused_at__isnull=True, due_at__isnull=False, is_overdue=False)),
-            models.Index(fields=["warn_at"], name="case_warn_open", condition=models.Q(
-                clock_paused_at__isnull=True, warn_at__isnull=False, is_warned=False)),
+            models.Index(
+                fields=["due_at"],
+                name="case_due_open",
+                condition=models.Q(
+                    clock_paused_at__isnull=True, due_at__isnull=False, is_overdue=False
+                ),
+            ),
+            models.Index(
+                fields=["warn_at"],
+                name="case_warn_open",
+                condition=models.Q(
+                    clock_paused_at__isnull=True, warn_at__isnull=False, is_warned=False
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,8 +15,8 @@ from pingan.flow.models import Case, HolderKind
 from pingan.flow.units import (
     COMMAND_LEVELS,
     COMMAND_ROLES,
-    acts_for,
     actor_unit,
+    acts_for,
     is_above,
     region_level,
 )

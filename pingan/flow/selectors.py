@@ -77,8 +77,10 @@ def inbox(actor: Actor, box: str = "todo") -> QuerySet[Case]:
             Q(holder_code=unit) & ~Q(state__in=final)
         )
         return qs.order_by("-updated_at", "-id")
-    return qs.order_by("due_at", "-created_at", "-id") if box != "supervised" else qs.order_by(
-        "-updated_at", "-id"
+    return (
+        qs.order_by("due_at", "-created_at", "-id")
+        if box != "supervised"
+        else qs.order_by("-updated_at", "-id")
     )
 
 

@@ -47,12 +47,12 @@ class GeometryError(ValueError):
 def _position(value: Any) -> tuple[float, float]:
     if not isinstance(value, list | tuple) or len(value) not in (2, 3):
         raise GeometryError(
-            _("坐标点必须是 [经度, 纬度] 数组：%(value)s") % {"value": _short(value)}
+            _("坐标点必须是 [经度, 纬度] 数组：%(value)s。") % {"value": _short(value)}
         )
     numbers = []
     for item in value[:2]:
         if isinstance(item, bool) or not isinstance(item, int | float) or not math.isfinite(item):
-            raise GeometryError(_("坐标必须是有限的数字：%(value)s") % {"value": _short(value)})
+            raise GeometryError(_("坐标必须是有限的数字：%(value)s。") % {"value": _short(value)})
         numbers.append(float(item))
     return numbers[0], numbers[1]
 

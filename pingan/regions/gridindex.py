@@ -146,7 +146,12 @@ class GridIndex:
             geoms = np.asarray(batch_geoms, dtype=object)
             if len(geoms) != len(batch_codes):
                 raise ValueError("codes and geometries differ in length")
-            keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+            # Only non-empty (Multi)Polygons can contain a point; anything else is skipped.
+            kind = shapely.get_type_id(geoms)
+            polygonal = (kind == shapely.GeometryType.POLYGON) | (
+                kind == shapely.GeometryType.MULTIPOLYGON
+            )
+            keep = polygonal & ~shapely.is_empty(geoms)
             if not keep.any():
                 continue
             codes.extend(c for c, ok in zip(batch_codes, keep.tolist(), strict=True) if ok)

@@ -128,6 +128,8 @@ class Department(models.Model):
 
     def clean(self) -> None:
         """The code must be `<region code>-<type code>[-suffix]` of this row's region and type."""
+        if self.region_id is None or self.type_id is None:
+            return  # the missing field reports itself; the code cannot be checked yet
         errors = department_code_errors(self.code, self.region_id, self.type_id)
         if errors:
             raise ValidationError({"code": errors})

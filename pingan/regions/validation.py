@@ -62,6 +62,7 @@ class RegionRow:
     level: Any = None
     parent: Any = None
     geometry: Any = None
+    problem: str | None = None  # found while reading (e.g. wrong CSV width): reported as is
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class CleanRow:
     geom: BaseGeometry | None
     geojson: dict | None
     centroid: tuple[float, float] | None
+    action: str = ""  # set by the import service: "create", "update" or "keep"
 
 
 @dataclass
@@ -175,6 +177,9 @@ def _clean_code(value: Any) -> tuple[str | None, str | None]:
 def _clean_row(
     index: int, row: RegionRow, crs: str, aliases: dict[str, str], result: Validation
 ) -> CleanRow | None:
+    if row.problem:
+        result.error(row, index, row.problem)
+        return None
     errors: list[str] = []
     code, problem = _clean_code(row.code)
     if problem:
@@ -330,28 +335,22 @@ def _check_siblings(result: Validation) -> None:
         if target.index in reported:
             continue
         reported.add(target.index)
+        values = {
+            "level": _level_label(target.level),
+            "code": target.code,
+            "other": other_code,
+            "area": _area_text(square_metres),
+        }
         if other is not None:
-            where = _("同级%(level)s %(code)s（%(label)s）") % {
-                "level": _level_label(target.level),
-                "code": other_code,
-                "label": other.label,
-            }
+            values["label"] = other.label
+            message = _(
+                "%(level)s %(code)s 与同级%(level)s %(other)s（%(label)s）重叠约 %(area)s 平方米。"
+            )
         else:
-            where = _("已有的同级%(level)s %(code)s") % {
-                "level": _level_label(target.level),
-                "code": other_code,
-            }
-        result.error(
-            target,
-            target.index,
-            _("%(level)s %(code)s 与%(where)s重叠约 %(area)s 平方米。")
-            % {
-                "level": _level_label(target.level),
-                "code": target.code,
-                "where": where,
-                "area": _area_text(square_metres),
-            },
-        )
+            message = _(
+                "%(level)s %(code)s 与已有的同级%(level)s %(other)s 重叠约 %(area)s 平方米。"
+            )
+        result.error(target, target.index, message % values)
 
 
 def _area_text(square_metres: float) -> str:

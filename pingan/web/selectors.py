@@ -63,7 +63,7 @@ def region_trail(actor: Actor, region: Region) -> list[Region]:
         return []
     # The code is the path, so the ancestors are its prefixes at the level lengths.
     codes = [region.code[:n] for n in CODE_LENGTHS if len(root.code) <= n < len(region.code)]
-    by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    by_code = {r.code: r for r in Region.objects.filter(code__in=codes).defer("geometry")}
     return [by_code[c] for c in codes if c in by_code] + [region]
 
 
@@ -74,7 +74,7 @@ def sub_regions_with_grid_counts(region: Region) -> list[SubRegionRow]:
     group-by on the code, so it stays a single indexed query even for a province.
     """
     # TODO(lead): use regions.selectors (grid_counts_by_child) once it lands.
-    children = list(Region.objects.filter(parent=region).order_by("code"))
+    children = list(Region.objects.filter(parent=region).defer("geometry").order_by("code"))
     counts: dict[str, int] = {}
     for length in {len(child.code) for child in children}:
         rows = (
@@ -93,13 +93,17 @@ def grid_count(region: Region) -> int:
     return Region.objects.filter(level=RegionLevel.GRID, code__startswith=region.code).count()
 
 
-def map_level(region: Region) -> str:
-    """The finest level whose polygons under `region` stay within MAP_FEATURE_CAP."""
+def map_level(region: Region) -> tuple[str, int]:
+    """The finest level whose polygons under `region` stay within MAP_FEATURE_CAP, and the
+    number of grids under `region` (counted on the way)."""
+    grids = 0
     for level in MAP_LEVELS:
         count = Region.objects.filter(level=level, code__startswith=region.code).count()
+        if level == RegionLevel.GRID:
+            grids = count
         if count <= MAP_FEATURE_CAP:
-            return level
-    return MAP_LEVELS[-1]
+            return level, grids
+    return MAP_LEVELS[-1], grids
 
 
 def map_regions(region: Region, level: str) -> tuple[list[tuple[str, str, dict]], bool]:

@@ -58,13 +58,13 @@ def grids_geojson(request: HttpRequest) -> HttpResponse:
     """
     actor = request_actor(request)
     region = selectors.region_in_scope(actor, request.GET.get("region", "").strip())
-    level = selectors.map_level(region)
+    level, grid_count = selectors.map_level(region)
     rows, truncated = selectors.map_regions(region, level)
     data = map_feature_collection(
         region=region,
         level=level,
         rows=rows,
-        grid_count=selectors.grid_count(region),
+        grid_count=grid_count,
         truncated=truncated,
         outlines=selectors.child_outlines(region, level),
     )

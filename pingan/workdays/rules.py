@@ -4,9 +4,9 @@
 元旦 1/1; 春节 除夕 and 正月初一–初三; 清明 (the 清明 solar term); 劳动节 5/1–5/2; 端午 五月初五;
 中秋 八月十五; 国庆节 10/1–10/3. The yearly schedule then moves weekends around them (调休) and
 adds make-up workdays; that part cannot be predicted, so a year computed from these rules is
-provisional. Lunar dates come from `lunardate` (table-driven, 1900–2099); the 清明 date from
-chinesecalendar's solar-term formula. Both are offline and checked in the tests against every
-official schedule chinesecalendar knows.
+provisional. Lunar dates and the 清明 solar term come from `lunar-python` (MIT, pure Python,
+astronomical algorithms, no data files), offline; the tests check them against every official
+schedule chinesecalendar knows.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from chinese_calendar import get_solar_terms
-from lunardate import LunarDate
+from lunar_python import Lunar, Solar
 
 NEW_YEAR = "元旦"
 SPRING_FESTIVAL = "春节"
@@ -35,32 +34,44 @@ def _fixed(year: int) -> dict[dt.date, str]:
     return days
 
 
+def _solar(lunar_year: int, month: int, day: int) -> dt.date:
+    solar = Lunar.fromYmd(lunar_year, month, day).getSolar()
+    return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def _qingming(year: int) -> dt.date:
+    # The 清明 term always falls on 4–6 April.
+    for day in range(1, 11):
+        if Solar.fromYmd(year, 4, day).getLunar().getJieQi() == "清明":
+            return dt.date(year, 4, day)
+    raise ValueError(f"no 清明 in April {year}")
+
+
 def _lunar(year: int) -> dict[dt.date, str]:
-    new_year = LunarDate(year, 1, 1).to_solar_date()
+    new_year = _solar(year, 1, 1)
     # 除夕 is the last day of the 12th month of the previous lunar year (29th or 30th).
     days = {new_year + dt.timedelta(days=offset): SPRING_FESTIVAL for offset in range(-1, 3)}
-    qingming = next(
-        day
-        for day, name in get_solar_terms(dt.date(year, 4, 1), dt.date(year, 4, 10))
-        if name == "清明"
-    )
-    days[qingming] = TOMB_SWEEPING
-    days[LunarDate(year, 5, 5).to_solar_date()] = DRAGON_BOAT
-    days[LunarDate(year, 8, 15).to_solar_date()] = MID_AUTUMN
+    days[_qingming(year)] = TOMB_SWEEPING
+    days[_solar(year, 5, 5)] = DRAGON_BOAT
+    days[_solar(year, 8, 15)] = MID_AUTUMN
     return days
 
 
-@lru_cache(maxsize=64)
 def statutory_holidays(year: int) -> dict[dt.date, str]:
     """The statutory holiday dates of `year` under the 2025 rules, with their names.
 
     正月初一 falls between 21 January and 20 February, so the four 春节 days always lie in
-    `year`. When a lunar festival falls on a fixed-date
-    holiday (中秋 on 10/1, as in 2020), the fixed-date name wins, as on the official notices.
-    Outside the lunar tables' range only the fixed-date holidays are returned.
+    `year`. When a lunar festival falls on a fixed-date holiday (中秋 on 10/1, as in 2020),
+    the fixed-date name wins, as on the official notices. Outside 1900–2099 (the range the
+    calendar supports) only the fixed-date holidays are returned.
     """
+    return dict(_statutory_holidays(year))
+
+
+@lru_cache(maxsize=64)
+def _statutory_holidays(year: int) -> tuple[tuple[dt.date, str], ...]:
     days: dict[dt.date, str] = {}
     if LUNAR_MIN_YEAR <= year <= LUNAR_MAX_YEAR:
         days.update(_lunar(year))
     days.update(_fixed(year))
-    return dict(sorted(days.items()))
+    return tuple(sorted(days.items()))

@@ -35,7 +35,10 @@ class RegionApi(APIView):
         parent = access_region(request.actor, code)
         require_write(request.actor)
         child = Region.objects.create(
-            code=parent.code + "999", name=request.data.get("name", "新区划"), level="village", parent=parent
+            code=parent.code + "999",
+            name=request.data.get("name", "新区划"),
+            level="village",
+            parent=parent,
         )
         return Response({"code": child.code}, status=status.HTTP_201_CREATED)
 

@@ -8,7 +8,13 @@ from pingan.accounts.models import LockScope, LoginLock
 from pingan.accounts.roles import Role
 from pingan.audit.models import AuditRecord
 from tests.accounts.factories import current_code, enrol, wrong_code
-from tests.factories import TEST_PASSWORD, DepartmentFactory, PositionFactory, make_actor, region_chain
+from tests.factories import (
+    TEST_PASSWORD,
+    DepartmentFactory,
+    PositionFactory,
+    make_actor,
+    region_chain,
+)
 
 pytestmark = pytest.mark.django_db
 TOKEN = "/api/v1/auth/token/"
@@ -120,7 +126,9 @@ def test_api_logout_deletes_the_token(api):
 def test_position_header(api):
     actor = make_actor(Role.TOWN_OPERATOR, "990101001")
     dept = DepartmentFactory(region=region_chain("990101"))
-    second = PositionFactory(user=actor.user, role=Role.DEPARTMENT_HANDLER, region=None, department=dept)
+    second = PositionFactory(
+        user=actor.user, role=Role.DEPARTMENT_HANDLER, region=None, department=dept
+    )
     other = make_actor(Role.GRID_WORKER, "990101001001001")
     api.force_authenticate(actor.user)
     assert api.get("/api/v1/me/").json()["current_position"] == actor.position.pk

@@ -58,14 +58,20 @@ def test_login_follows_safe_next_only(client):
     client.post("/accounts/logout/")
     evil = client.post(
         "/accounts/login/",
-        {"username": actor.user.username, "password": TEST_PASSWORD, "next": "https://evil.example/"},
+        {
+            "username": actor.user.username,
+            "password": TEST_PASSWORD,
+            "next": "https://evil.example/",
+        },
     )
     assert evil["Location"] == "/"
 
 
 def test_multi_position_user_chooses_position(client):
     actor = make_actor(Role.TOWN_OPERATOR, "990101001")
-    second = PositionFactory(user=actor.user, role=Role.VILLAGE_STAFF, region=region_chain("990101001001"))
+    second = PositionFactory(
+        user=actor.user, role=Role.VILLAGE_STAFF, region=region_chain("990101001001")
+    )
     response = login(client, actor.user.username, TEST_PASSWORD)
     assert response["Location"] == "/accounts/position/?next=%2F"
     page = client.get("/accounts/position/?next=/")
@@ -96,7 +102,9 @@ def test_cannot_choose_someone_elses_position(client):
 
 def test_revoked_position_in_session_falls_back_to_first(client, rf):
     actor = make_actor(Role.TOWN_OPERATOR, "990101001")
-    second = PositionFactory(user=actor.user, role=Role.VILLAGE_STAFF, region=region_chain("990101001001"))
+    second = PositionFactory(
+        user=actor.user, role=Role.VILLAGE_STAFF, region=region_chain("990101001001")
+    )
     sign_in(client, actor)
     session = client.session
     session[sessions.POSITION] = second.pk

@@ -9,7 +9,13 @@ from pingan.accounts.models import LoginLock, Position, RecoveryCode, TwoFactorD
 from pingan.accounts.roles import Role
 from pingan.audit.models import AuditRecord
 from tests.accounts.factories import enrol
-from tests.factories import DepartmentFactory, PositionFactory, UserFactory, make_actor, region_chain
+from tests.factories import (
+    DepartmentFactory,
+    PositionFactory,
+    UserFactory,
+    make_actor,
+    region_chain,
+)
 
 pytestmark = pytest.mark.django_db
 GOOD = "Pingan-2026-ok"
@@ -65,7 +71,11 @@ def test_only_system_admin_manages_users(role):
     assert str(info.value) == "只有系统管理员可以执行此操作。"
     assert User.objects.count() == before
     denied = AuditRecord.objects.get(action="permission.denied")
-    assert denied.detail == {"reason": "role_required", "required": "system_admin", "attempted": "user.create"}
+    assert denied.detail == {
+        "reason": "role_required",
+        "required": "system_admin",
+        "attempted": "user.create",
+    }
 
 
 def test_installation_and_superuser_may_act(sysadmin):
@@ -89,7 +99,9 @@ def test_separation_of_duties(sysadmin):
         }
     assert person.positions.count() == 1
     # The same admin role in a second unit, or any business role, is fine.
-    services.position_grant(actor=sysadmin, user=person, role=Role.AUDITOR, region=region_chain("99"))
+    services.position_grant(
+        actor=sysadmin, user=person, role=Role.AUDITOR, region=region_chain("99")
+    )
     services.position_grant(actor=sysadmin, user=person, role=Role.LEADER, region=county)
     # Once the auditor positions are revoked the person may become security admin.
     for position in person.positions.filter(role=Role.AUDITOR):
@@ -116,8 +128,16 @@ def test_position_grant_and_revoke_are_audited(sysadmin):
         actor=sysadmin, user=person, role=Role.DEPARTMENT_HANDLER, department=dept
     )
     grant = AuditRecord.objects.get(action="position.grant")
-    assert (grant.object_type, grant.object_id, grant.region_code) == ("position", str(position.pk), "990101")
-    assert grant.detail == {"username": person.username, "role": "department_handler", "unit": dept.code}
+    assert (grant.object_type, grant.object_id, grant.region_code) == (
+        "position",
+        str(position.pk),
+        "990101",
+    )
+    assert grant.detail == {
+        "username": person.username,
+        "role": "department_handler",
+        "unit": dept.code,
+    }
     services.position_revoke(actor=sysadmin, position=position)
     position.refresh_from_db()
     assert position.active is False
@@ -134,14 +154,19 @@ def test_position_rules(sysadmin):
         )
     assert info.value.message_dict == {"department": ["职能部门办理人必须属于一个部门。"]}
     with pytest.raises(ValidationError):
-        services.position_grant(actor=sysadmin, user=person, role="no_such_role", region=region_chain("990101"))
+        services.position_grant(
+            actor=sysadmin, user=person, role="no_such_role", region=region_chain("990101")
+        )
     assert not person.positions.exists()
 
 
 def test_no_self_grants(sysadmin):
     with pytest.raises(PermissionDenied) as info:
         services.position_grant(
-            actor=sysadmin, user=sysadmin.user, role=Role.COUNTY_COMMANDER, region=region_chain("990101")
+            actor=sysadmin,
+            user=sysadmin.user,
+            role=Role.COUNTY_COMMANDER,
+            region=region_chain("990101"),
         )
     assert str(info.value) == "不能修改自己的岗位，请由其他系统管理员办理。"
     with pytest.raises(PermissionDenied):
@@ -216,7 +241,9 @@ def test_console_commands(capsys):
     call_command("unlock-user", leader.username)
     call_command("reset-2fa", leader.username)
     out = capsys.readouterr().out
-    assert "已解除锁定（清除 1 条计数）。" in out and f"已重置 {leader.username} 的两步验证。" in out
+    assert (
+        "已解除锁定（清除 1 条计数）。" in out and f"已重置 {leader.username} 的两步验证。" in out
+    )
     assert lockout.active_lock(leader.username, None) is None
     assert not TwoFactorDevice.objects.exists()
     assert PositionFactory._meta.model.objects.filter(user=leader).count() == 1

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 from django.db import connection
-from django.utils import timezone
 
 from pingan.audit.models import AuditChainHead, AuditRecord
 from pingan.audit.services import audit_log

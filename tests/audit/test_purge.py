@@ -17,7 +17,8 @@ DAY = timedelta(days=1)
 
 
 @pytest.fixture
-def now():
+def now(settings):
+    settings.PINGAN_AUDIT_RETENTION_DAYS = 180
     with mock.patch("django.utils.timezone.now", return_value=NOW):
         yield NOW
 
@@ -31,8 +32,7 @@ def _daily_chain(days_ago_first: int, days_ago_last: int) -> list[AuditRecord]:
 def test_purge_deletes_old_prefix_and_keeps_the_chain_verifiable(now):
     records = _daily_chain(400, 10)  # seq 1 = 400 days ago … seq 391 = 10 days ago
     actor = make_actor()
-    cutoff = purge_cutoff()
-    assert cutoff == NOW - 365 * DAY  # settings default retention is 365 days
+    assert purge_cutoff() == NOW - 180 * DAY
 
     result = purge_audit(actor=actor, before=NOW - 200 * DAY)
 
@@ -176,7 +176,7 @@ def test_purge_candidates(now):
 
 def test_naive_before_is_local_time(now):
     _daily_chain(300, 290)
-    result = purge_audit(actor=None, before=datetime(2026, 1, 1))
+    result = purge_audit(actor=None, before=datetime(2026, 3, 1))
     assert result.before.tzinfo is not None
     assert result.deleted == 11
 
@@ -184,8 +184,7 @@ def test_naive_before_is_local_time(now):
 def test_periodic_task_purges_with_the_configured_retention(now, settings):
     settings.PINGAN_AUDIT_RETENTION_DAYS = 200
     _daily_chain(210, 190)
-    outcome = tasks.purge_expired_audit_records()
-    assert outcome.get() == 10  # 210…201 days old
+    assert tasks.purge_expired_audit_records.call_local() == 10  # 210…201 days old
     assert AuditRecord.objects.order_by("seq").first().created_at == NOW - 200 * DAY
     assert AuditRecord.objects.filter(action="audit.purge", actor_username="task:audit").exists()
     assert verify_chain().ok
@@ -202,11 +201,11 @@ def test_periodic_tasks_run_at_local_night_hours():
 
 def test_nightly_verification_is_recorded(now):
     make_chain(5)
-    assert tasks.verify_audit_chain_nightly().get() is True
+    assert tasks.verify_audit_chain_nightly.call_local() is True
     run = AuditRecord.objects.get(action="audit.verify")
     assert run.outcome == "ok"
     assert run.detail["checked"] == 5
     AuditRecord.objects.filter(seq=2).update(action="changed")
-    assert tasks.verify_audit_chain_nightly().get() is False
+    assert tasks.verify_audit_chain_nightly.call_local() is False
     run = AuditRecord.objects.filter(action="audit.verify").order_by("-seq").first()
     assert (run.outcome, run.detail["code"], run.detail["seq"]) == ("failed", "edited", 2)

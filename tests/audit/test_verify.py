@@ -37,6 +37,7 @@ def test_empty_chain_is_intact():
     result = verify_chain()
     assert result.ok
     assert (result.checked, result.head_seq, result.head_hash) == (0, 0, GENESIS_HASH)
+    assert result.summary() == f"审计链完整：没有需要校验的记录，链头哈希 {GENESIS_HASH}。"
 
 
 def test_intact_chain():

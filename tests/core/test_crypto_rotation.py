@@ -1,5 +1,5 @@
-import io
 import base64
+import io
 import json
 import stat
 
@@ -32,6 +32,9 @@ def vault(transactional_db):
             class Meta:
                 app_label = "core"
                 db_table = "test_core_vault"
+
+            def __str__(self) -> str:
+                return f"vault {self.pk}"
 
     with connection.schema_editor() as editor:
         editor.create_model(Vault)
@@ -223,3 +226,27 @@ def test_values_written_under_a_stale_primary_are_still_rotated(vault, settings)
     assert resumed.reencrypted == 1
     assert resumed.retired == [old_kid]
     assert vault.objects.get(pk=row.pk).note == "late"
+
+
+def test_keys_still_used_by_other_installed_models_are_kept(vault, settings):
+    from pingan.accounts.models import TwoFactorDevice
+    from tests.factories import UserFactory
+
+    device = TwoFactorDevice.objects.create(user=UserFactory(), secret="JBSWY3DPEHPK3PXP")
+    vault.objects.create(secret="v")
+    old_kid = _doc(settings)["primary"]
+
+    partial = rotate_data_key(models=[vault])
+    assert partial.reencrypted == 1
+    assert partial.retired == []
+    assert partial.still_used == [old_kid]  # the TOTP secret still needs it
+    assert old_kid in _doc(settings)["keys"]
+
+    # Every installed model (the test-only vault is not one, so the key only it uses counts as unused).
+    full = rotate_data_key()
+    assert [c.label for c in full.columns] == ["accounts.TwoFactorDevice.secret"]
+    assert sorted(full.retired) == sorted({old_kid, partial.primary})
+    crypto.reset_keyring_cache()
+    device.refresh_from_db()
+    assert device.secret == "JBSWY3DPEHPK3PXP"
+    assert key_id_of(_raw(TwoFactorDevice, device.pk)) == full.primary

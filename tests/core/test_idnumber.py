@@ -80,8 +80,27 @@ def test_each_rule_has_its_own_chinese_message(value, code, message):
     assert message in error.messages[0]
 
 
-@pytest.mark.parametrize("prefix", ["11", "15", "21", "23", "31", "37", "41", "46", "50", "54",
-                                    "61", "65", "71", "81", "82", "99"])
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "11",
+        "15",
+        "21",
+        "23",
+        "31",
+        "37",
+        "41",
+        "46",
+        "50",
+        "54",
+        "61",
+        "65",
+        "71",
+        "81",
+        "82",
+        "99",
+    ],
+)
 def test_every_province_prefix_is_accepted(prefix):
     number = _make(prefix + "010519800101001")
     assert normalize_id_number(number, today=TODAY) == number

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 
+import numpy as np
 import pyotp
 import pytest
+import shapely
 from django.contrib.auth.password_validation import validate_password
 
 from pingan.accounts.models import Position, TwoFactorDevice, User
@@ -17,7 +19,14 @@ from pingan.demo.accounts import DEFAULT_PASSWORD, totp_secret
 from pingan.demo.builder import DemoError, build_demo
 from pingan.demo.layout import plan_regions
 from pingan.demo.models import DemoBuild
-from pingan.regions.models import Department, DepartmentType, Region, RegionLevel
+from pingan.regions.lookup import lookup_point, lookup_points, reset_grid_index
+from pingan.regions.models import (
+    Department,
+    DepartmentType,
+    GridIndexVersion,
+    Region,
+    RegionLevel,
+)
 from tests.demo.factories import TINY
 from tests.factories import PositionFactory, UserFactory, region_chain
 
@@ -88,13 +97,20 @@ def test_tiny_build_stores_the_planned_regions(tmp_path):
 
 
 def test_departments_cover_every_type_at_county_and_stations_in_towns(tmp_path):
-    DepartmentType.objects.create(code="jiaoyu", name="教育", sort=200)
+    DepartmentType.objects.update_or_create(code="tiyu", defaults={"name": "体育", "sort": 900})
+    DepartmentType.objects.update_or_create(code="wenlv", defaults={"name": "文旅服务中心"})
+    DepartmentType.objects.update_or_create(code="other", defaults={"name": "其他"})
     build(tmp_path)
-    for dtype in DepartmentType.objects.filter(active=True):
+    for dtype in DepartmentType.objects.filter(active=True).exclude(code="other"):
         dept = Department.objects.get(code=f"990101-{dtype.code}")
         assert (dept.type_id, dept.region_id) == (dtype.code, "990101")
+    for dept in Department.objects.filter(region__code__startswith="99"):
+        dept.full_clean()  # codes follow the `<region>-<type>` convention
     assert Department.objects.get(code="990101-gongan").name == "示范县公安局"
-    assert Department.objects.get(code="990101-jiaoyu").name == "示范县教育"
+    assert Department.objects.get(code="990101-fayuan").name == "示范县人民法院"
+    assert Department.objects.get(code="990101-tiyu").name == "示范县体育局"
+    assert Department.objects.get(code="990101-wenlv").name == "示范县文旅服务中心"
+    assert not Department.objects.filter(code="990101-other").exists()
     for town in Region.objects.filter(level=RegionLevel.TOWN, code__startswith="990101"):
         police = Department.objects.get(code=f"{town.code}-gongan")
         justice = Department.objects.get(code=f"{town.code}-sifa")
@@ -230,3 +246,31 @@ def test_rebuild_keeps_real_users_and_their_real_positions(tmp_path):
     real.refresh_from_db()
     assert list(real.positions.all()) == [real_position]
     assert Region.objects.filter(code="530102001").exists()
+
+
+def test_point_lookup_sees_the_new_grids_at_once_and_finds_every_point(tmp_path, settings):
+    settings.PINGAN_GRID_INDEX_CHECK_SECONDS = 0
+    reset_grid_index()
+    build(tmp_path, seed=7)
+    first_version = GridIndexVersion.objects.get().version
+    build(tmp_path, seed=8)  # new shapes: a stale index would answer with seed 7's grids
+    assert GridIndexVersion.objects.get().version == first_version + 1
+    regions = {r.code: r for r in plan_regions(TINY, 8)}
+    leaves = [
+        r
+        for r in regions.values()
+        if r.level == RegionLevel.MICROGRID or (r.level == RegionLevel.GRID and not r.children)
+    ]
+    for leaf in leaves:
+        point = leaf.polygon.representative_point()
+        assert lookup_point(point.x, point.y).code == leaf.code
+    # No gaps: random points inside the county all land in a grid.
+    county = regions["990101"].polygon
+    rng = np.random.default_rng(1)
+    min_x, min_y, max_x, max_y = county.bounds
+    xs, ys = rng.uniform(min_x, max_x, 3000), rng.uniform(min_y, max_y, 3000)
+    inside = shapely.contains_xy(county, xs, ys)
+    codes = lookup_points(xs[inside], ys[inside])
+    assert None not in codes
+    assert not lookup_point(max_x + 0.01, max_y + 0.01).found
+    reset_grid_index()

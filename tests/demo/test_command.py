@@ -21,6 +21,7 @@ from pingan.accounts.roles import Role
 from pingan.demo import serve as serve_module
 from pingan.demo.accounts import DEFAULT_PASSWORD
 from pingan.demo.management.commands import demo as demo_command
+from pingan.demo.models import DemoBuild
 from pingan.regions.models import Region, RegionLevel
 
 
@@ -97,6 +98,21 @@ def test_default_demo_builds_a_full_county_that_users_can_open(home, client):
 
 
 @pytest.mark.django_db
+def test_county_size_is_a_benchmark_county_of_half_a_million(home):
+    output = run_demo("--size", "county")
+    levels = defaultdict(int)
+    for level in Region.objects.filter(code__startswith="99").values_list("level", flat=True):
+        levels[level] += 1
+    assert levels[RegionLevel.TOWN] == 20
+    assert 280 <= levels[RegionLevel.VILLAGE] <= 320
+    assert levels[RegionLevel.GRID] >= 600
+    build = DemoBuild.objects.get()
+    assert (build.size, build.target_residents) == ("county", 500_000)
+    assert sum(build.residents_by_village.values()) == 500_000
+    assert "规模 county" in output
+
+
+@pytest.mark.django_db
 def test_options_reach_the_build(home):
     output = run_demo("--seed", "5", "--password", "Other-Pass-2026")
     accounts = json.loads((home / "demo-accounts.json").read_text(encoding="utf-8"))
@@ -131,11 +147,24 @@ def test_serving_prints_the_address_and_serves_on_the_port(home, monkeypatch):
     assert str(home / "demo-accounts.json") in out.getvalue()
 
 
-def test_port_defaults_to_the_port_environment_variable(monkeypatch):
+def test_port_comes_from_the_option_then_the_environment(monkeypatch):
     monkeypatch.setenv("PORT", "9090")
-    assert demo_command._default_port() == 9090
+    assert demo_command.resolve_port(None) == 9090
+    assert demo_command.resolve_port(8081) == 8081
     monkeypatch.delenv("PORT")
-    assert demo_command._default_port() == 8000
+    assert demo_command.resolve_port(None) == 8000
+    monkeypatch.setenv("PORT", "eighty")
+    with pytest.raises(CommandError, match="端口无效：eighty"):
+        demo_command.resolve_port(None)
+    with pytest.raises(CommandError, match="端口无效：70000"):
+        demo_command.resolve_port(70000)
+
+
+@pytest.mark.django_db
+def test_a_bad_port_is_refused_before_anything_is_built(home):
+    with pytest.raises(CommandError, match="端口无效"):
+        call_command("demo", "--port", "0", stdout=io.StringIO())
+    assert not Region.objects.filter(code__startswith="99").exists()
 
 
 REAL_POPEN = subprocess.Popen  # the tests patch subprocess.Popen itself

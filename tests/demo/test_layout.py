@@ -13,6 +13,7 @@ from pingan.demo import geometry as geo
 from pingan.demo.layout import plan_regions
 from pingan.demo.sizes import SIZES
 from pingan.regions.models import LEVEL_BY_CODE_LENGTH, RegionLevel
+from pingan.regions.validation import RegionRow, validate_rows
 from tests.demo.factories import TINY
 
 SEED = 20261121
@@ -164,3 +165,21 @@ def test_snap_hierarchy_builds_parents_from_shared_faces():
     assert set(snapped) == {"990101001", "990101001001", "990101001001001", "990101001001002"}
     assert snapped["990101001001"].equals(box(0, 0, 1, 1))
     assert interior_overlaps([snapped["990101001001001"], snapped["990101001001002"]]) == []
+
+
+def test_the_regions_validator_accepts_the_demo_county(small, db):
+    rows = [
+        RegionRow(
+            label=r.code,
+            code=r.code,
+            name=r.name,
+            level=r.level,
+            parent=r.parent_code,
+            geometry=geo.to_geojson(r.polygon),
+        )
+        for r in small
+    ]
+    result = validate_rows(rows)
+    assert result.errors == []
+    assert result.warnings == []
+    assert len(result.rows) == len(small)

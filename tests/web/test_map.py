@@ -1,6 +1,8 @@
 """The scoped GeoJSON behind the home-page map."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from pingan.accounts.roles import Role
 from pingan.regions.models import Region
@@ -188,3 +190,14 @@ def test_county_operator_sees_every_grid(client):
     assert codes({"features": data["outlines"]}) == [TOWN_A, TOWN_B]
     assert data["grid_count"] == 6
     assert client.get(URL, {"region": TOWN_B}).json()["grid_count"] == 1
+
+
+def test_query_count_does_not_depend_on_the_number_of_grids(client):
+    build_county()
+    sign_in(client, make_actor(Role.COUNTY_OPERATOR, COUNTY))
+    client.get(URL)  # warm the session
+    with CaptureQueriesContext(connection) as town:
+        assert len(client.get(URL, {"region": TOWN_A}).json()["features"]) == 5
+    with CaptureQueriesContext(connection) as village:
+        assert len(client.get(URL, {"region": VILLAGE_A2}).json()["features"]) == 2
+    assert len(town) == len(village) <= 8

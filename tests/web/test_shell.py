@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
-from django.views.defaults import server_error
+from django.views.defaults import permission_denied, server_error
 
 from pingan.accounts.roles import Role
 from tests.factories import make_actor
@@ -127,6 +129,16 @@ def test_500_page_renders_without_request_context():
     assert "平安建设信息系统" in html
 
 
+def test_403_page_is_chinese_and_keeps_the_shell():
+    request = RequestFactory().get("/somewhere/")
+    request.user = AnonymousUser()
+    response = permission_denied(request, PermissionDenied())
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "<title>无权访问 · 平安建设信息系统</title>" in html
+    assert "您当前的岗位没有访问这个页面的权限" in html
+
+
 def test_csrf_failure_page_is_chinese():
     response = Client(enforce_csrf_checks=True).post("/i18n/setlang/", {"language": "en"})
     assert response.status_code == 403
@@ -157,3 +169,22 @@ def test_map_tiles_only_when_configured(town_client, settings):
 def test_english_catalogue_is_compiled_in_the_tree():
     mo = settings.BASE_DIR / "locale" / "en" / "LC_MESSAGES" / "django.mo"
     assert mo.exists()
+
+
+def test_browser_language_does_not_override_the_chinese_default(town_client):
+    html = town_client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "<h1>首页</h1>" in html
+
+    anonymous = Client().get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "页面不存在" in anonymous.content.decode()
+    assert anonymous["Content-Language"] == "zh-hans"
+
+
+def test_unknown_language_cookie_falls_back_to_chinese(town_client):
+    town_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert "<h1>首页</h1>" in town_client.get("/").content.decode()
+    town_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = town_client.get("/")
+    assert "<h1>Home</h1>" in response.content.decode()
+    assert response["Content-Language"] == "en"

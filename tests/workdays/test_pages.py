@@ -163,3 +163,21 @@ def test_export_csv(admin_client):
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "date,kind,name" and "2025-10-11,workday,国庆节" in lines
     assert len(lines) == 34
+
+
+def test_django_admin_shows_the_tables_read_only(client):
+    actor = system_admin()
+    actor.user.is_staff = actor.user.is_superuser = True
+    actor.user.save()
+    sign_in(client, actor)
+    listing = client.get("/admin/workdays/specialday/?year=2025")
+    assert listing.status_code == 200
+    assert "国庆节" in listing.content.decode()
+    assert client.get("/admin/workdays/yearschedule/").status_code == 200
+    assert client.get("/admin/workdays/specialday/add/").status_code == 403
+    day = SpecialDay.objects.get(date=dt.date(2025, 10, 11))
+    assert (
+        client.post(f"/admin/workdays/specialday/{day.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert SpecialDay.objects.filter(pk=day.pk).exists()

@@ -88,7 +88,9 @@ class CaseListView(ListAPIView):
         page = self.paginate_queryset(self.get_queryset())
         names = unit_names(case.holder_code for case in page)
         context = {**self.get_serializer_context(), "names": names}
-        return self.get_paginated_response(CaseListSerializer(page, many=True, context=context).data)
+        return self.get_paginated_response(
+            CaseListSerializer(page, many=True, context=context).data
+        )
 
 
 @extend_schema(tags=[TAG], summary="案件详情", responses={200: CaseDetailSerializer, 404: None})
@@ -145,4 +147,3 @@ class CaseActionView(GenericAPIView):
             "allowed_actions": exc.allowed_actions,
         }
         return Response(body, status=status.HTTP_409_CONFLICT)
-

@@ -44,13 +44,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{verify,purge}")
-        verify = sub.add_parser("verify", help="校验审计哈希链，报告第一处断裂；完整时退出码 0，断裂时 1。")
+        verify = sub.add_parser(
+            "verify", help="校验审计哈希链，报告第一处断裂；完整时退出码 0，断裂时 1。"
+        )
         verify.add_argument(
             "--expect",
             metavar="SEQ:HASH",
             help="同时核对此前在库外记下的检查点（例如上次校验输出的链头）。",
         )
-        verify.add_argument("--json", action="store_true", dest="as_json", help="以 JSON 输出结果。")
+        verify.add_argument(
+            "--json", action="store_true", dest="as_json", help="以 JSON 输出结果。"
+        )
         verify.add_argument(
             "--no-record", action="store_true", help="不把本次校验结果写入审计日志。"
         )
@@ -58,7 +62,9 @@ class Command(BaseCommand):
         purge = sub.add_parser("purge", help="删除超过保留期的最早审计记录（至少保留 180 天）。")
         when = purge.add_mutually_exclusive_group()
         when.add_argument("--before", help="删除此时间之前的记录：YYYY-MM-DD 或 ISO 时间。")
-        when.add_argument("--older-than-days", type=int, help="删除早于 N 天的记录（N ≥ 保留天数）。")
+        when.add_argument(
+            "--older-than-days", type=int, help="删除早于 N 天的记录（N ≥ 保留天数）。"
+        )
         purge.add_argument("--dry-run", action="store_true", help="只统计将删除的记录，不删除。")
 
     def handle(self, *args, subcommand, **options):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -16,10 +16,16 @@ from pingan.demo.builder import DEFAULT_SEED, DemoError, DemoResult, build_demo
 from pingan.demo.serve import serve
 from pingan.demo.sizes import SIZES
 
+DEFAULT_PORT = 8000
 
-def _default_port() -> int:
-    raw = os.environ.get("PORT") or "8000"
-    return int(raw) if raw.isdigit() else 8000
+
+def resolve_port(option: int | None) -> int:
+    """--port, else $PORT, else 8000; a bad value is an error, not silently replaced."""
+    raw = str(option) if option is not None else os.environ.get("PORT") or str(DEFAULT_PORT)
+    port = int(raw) if raw.isdigit() else 0
+    if not 0 < port < 65536:
+        raise CommandError(f"端口无效：{raw}（应为 1–65535 的整数）")
+    return port
 
 
 class Command(BaseCommand):
@@ -30,14 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子")
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="所有示范账户的密码")
         parser.add_argument("--no-serve", action="store_true", help="只生成数据，不启动服务")
-        parser.add_argument(
-            "--port", type=int, default=_default_port(), help="端口（默认 $PORT 或 8000）"
-        )
+        parser.add_argument("--port", type=int, help="端口（默认 $PORT 或 8000）")
 
     def handle(self, *args, **options) -> None:
-        port = options["port"]
-        if not 0 < port < 65536:
-            raise CommandError(f"端口无效：{port}")
+        # Checked before building so a bad port changes nothing; irrelevant with --no-serve.
+        port = None if options["no_serve"] else resolve_port(options["port"])
         self._migrate()
         self.stdout.write(f"正在生成示范县（规模 {options['size']}，种子 {options['seed']}）…")
         try:
@@ -62,9 +65,8 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
 
     def _seed_calendar(self) -> None:
-        # The working-day calendar ships as data; make sure this year's rows are there.
-        if "calendar" in get_commands():
-            call_command("calendar", "seed", stdout=io.StringIO())
+        # Deadlines need the holiday table; seeding is idempotent (`pingan calendar seed`).
+        call_command("calendar", "seed", stdout=io.StringIO())
 
     def _print_summary(self, result: DemoResult) -> None:
         counts = result.counts
