@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,71 +65,72 @@ def plan_accounts(
 ) -> list[DemoAccount]:
     """Every demo account, in a stable order (county roles, departments, towns, grids)."""
     county = next(r for r in regions if r.level == RegionLevel.COUNTY)
-    towns = [r for r in regions if r.level == RegionLevel.TOWN]
-    accounts: list[DemoAccount] = []
-
-    def region_account(username: str, role: str, region: PlannedRegion, **extra) -> None:
-        accounts.append(DemoAccount(username, role, region.code, region.name, **extra))
-
     # 三员分立: system, security and audit admins are three different people.
-    region_account("sysadmin", Role.SYSTEM_ADMIN, county, superuser=True)
-    region_account("secadmin", Role.SECURITY_ADMIN, county)
-    region_account("auditor", Role.AUDITOR, county)
-    region_account("leader", Role.LEADER, county)
-    region_account("commander", Role.COUNTY_COMMANDER, county)
-    region_account("county_op", Role.COUNTY_OPERATOR, county)
-    for dept in departments:
-        if dept.region_code == county.code:
-            accounts.append(
-                DemoAccount(
-                    f"dept_{dept.type_code}",
-                    Role.DEPARTMENT_HANDLER,
-                    dept.code,
-                    dept.name,
-                    is_department=True,
-                )
-            )
+    accounts = [
+        _at_region("sysadmin", Role.SYSTEM_ADMIN, county, superuser=True),
+        _at_region("secadmin", Role.SECURITY_ADMIN, county),
+        _at_region("auditor", Role.AUDITOR, county),
+        _at_region("leader", Role.LEADER, county),
+        _at_region("commander", Role.COUNTY_COMMANDER, county),
+        _at_region("county_op", Role.COUNTY_OPERATOR, county),
+    ]
+    accounts += [
+        _at_department(f"dept_{dept.type_code}", dept)
+        for dept in departments
+        if dept.region_code == county.code
+    ]
     stations = {(d.region_code, d.type_code): d for d in departments}
-    seen_kinds: dict[str, int] = {}
-    for town in towns:
-        number = town.code[-3:]
-        region_account(f"town{number}_op", Role.TOWN_OPERATOR, town)
-        seen_kinds[town.kind] = seen_kinds.get(town.kind, 0) + 1
-        showcase_town = seen_kinds[town.kind] <= TOWNS_PER_KIND_WITH_VILLAGE_STAFF
-        if showcase_town:
-            for type_code, part in STATION_USERNAMES.items():
-                station = stations.get((town.code, type_code))
-                if station:
-                    accounts.append(
-                        DemoAccount(
-                            f"town{number}_{part}",
-                            Role.DEPARTMENT_HANDLER,
-                            station.code,
-                            station.name,
-                            is_department=True,
-                        )
-                    )
-        first_village = town.children[0]
-        if showcase_town:
-            region_account(f"vs_{first_village.code}", Role.VILLAGE_STAFF, first_village)
-        # Every grid of a village with micro-grids gets a worker; elsewhere the first grid.
-        has_micro = any(grid.children for grid in first_village.children)
-        grids = first_village.children if has_micro else first_village.children[:1]
-        for grid in grids:
-            region_account(f"gw_{grid.code}", Role.GRID_WORKER, grid)
-        if has_micro:
-            micro = next(grid.children[0] for grid in first_village.children if grid.children)
-            region_account(f"gw_{micro.code}", Role.GRID_WORKER, micro)
+    seen_kinds: dict[str, int] = defaultdict(int)
+    for town in (r for r in regions if r.level == RegionLevel.TOWN):
+        seen_kinds[town.kind] += 1
+        showcase = seen_kinds[town.kind] <= TOWNS_PER_KIND_WITH_VILLAGE_STAFF
+        accounts += _town_accounts(town, stations, showcase=showcase)
     covered = {account.role for account in accounts}
-    for role in Role:  # roles added by later modules still get one county-level login
-        if role not in covered:
-            region_account(f"demo_{role.value}", role.value, county)
+    # Roles added by later modules still get one county-level login.
+    accounts += [
+        _at_region(f"demo_{role.value}", role.value, county) for role in Role if role not in covered
+    ]
     people = NamePool(seed)
     for account in accounts:
         account.full_name = people.person()
         if account.role in TOTP_REQUIRED_ROLES:
             account.totp_secret = totp_secret(seed, account.username)
     return accounts
+
+
+def _town_accounts(
+    town: PlannedRegion, stations: dict[tuple[str, str], PlannedDepartment], *, showcase: bool
+) -> list[DemoAccount]:
+    """The town operator and grid workers of every town; in showcase towns also the
+    village staff and the 派出所/司法所 handlers."""
+    number = town.code[-3:]
+    accounts = [_at_region(f"town{number}_op", Role.TOWN_OPERATOR, town)]
+    village = town.children[0]
+    if showcase:
+        for type_code, part in STATION_USERNAMES.items():
+            if (town.code, type_code) in stations:
+                station = stations[(town.code, type_code)]
+                accounts.append(_at_department(f"town{number}_{part}", station))
+        accounts.append(_at_region(f"vs_{village.code}", Role.VILLAGE_STAFF, village))
+    # Every grid of the village with micro-grids gets a worker (and one micro-grid does);
+    # elsewhere the first grid of the town's first village.
+    micro_grids = [grid for grid in village.children if grid.children]
+    for grid in village.children if micro_grids else village.children[:1]:
+        accounts.append(_at_region(f"gw_{grid.code}", Role.GRID_WORKER, grid))
+    if micro_grids:
+        micro = micro_grids[0].children[0]
+        accounts.append(_at_region(f"gw_{micro.code}", Role.GRID_WORKER, micro))
+    return accounts
+
+
+def _at_region(username: str, role: str, region: PlannedRegion, **extra) -> DemoAccount:
+    return DemoAccount(username, role, region.code, region.name, **extra)
+
+
+def _at_department(username: str, department: PlannedDepartment) -> DemoAccount:
+    return DemoAccount(
+        username, Role.DEPARTMENT_HANDLER, department.code, department.name, is_department=True
+    )
 
 
 def totp_secret(seed: int, username: str) -> str:
@@ -204,7 +206,7 @@ def write_accounts_file(path: Path, accounts: list[DemoAccount], password: str) 
 
 
 def summary_rows(accounts: list[DemoAccount]) -> list[DemoAccount]:
-    """The logins worth printing: one per role, the first town and grid ones first."""
+    """The logins worth printing: the first account of each role."""
     shown: list[DemoAccount] = []
     roles: set[str] = set()
     for account in accounts:

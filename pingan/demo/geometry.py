@@ -121,8 +121,9 @@ def _interior_xy(polygon: Polygon) -> tuple[float, float]:
 def _single_parts(cells: list[BaseGeometry]) -> list[Polygon]:
     """Give every minor part of a multi-part cell to the sibling it shares most border with.
 
-    A convex Voronoi cell clipped to a non-convex parent can fall apart; a region must be
-    one piece, and the parent is one piece, so each stray part touches some sibling.
+    A convex Voronoi cell clipped to a non-convex parent can fall apart. A stray part is
+    bounded by Voronoi edges that it shares, with positive length, with its neighbours, so
+    the union stays one piece. Nothing is ever dropped: the cells keep tiling the parent.
     """
     cells = [_polygonal(cell) for cell in cells]
     for index, cell in enumerate(cells):
@@ -137,9 +138,6 @@ def _single_parts(cells: list[BaseGeometry]) -> list[Polygon]:
             ]
             best = int(np.argmax(shared))
             cells[best] = _polygonal(cells[best].union(part))
-    for index, cell in enumerate(cells):
-        if cell.geom_type == "MultiPolygon":  # a merge left a part apart: keep it simple
-            cells[index] = max(cell.geoms, key=lambda part: part.area)
     return cells
 
 

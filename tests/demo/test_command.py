@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import os
@@ -23,6 +24,7 @@ from pingan.demo.accounts import DEFAULT_PASSWORD
 from pingan.demo.management.commands import demo as demo_command
 from pingan.demo.models import DemoBuild
 from pingan.regions.models import Region, RegionLevel
+from pingan.workdays.models import SpecialDay, YearSchedule
 
 
 @pytest.fixture
@@ -110,6 +112,16 @@ def test_county_size_is_a_benchmark_county_of_half_a_million(home):
     assert (build.size, build.target_residents) == ("county", 500_000)
     assert sum(build.residents_by_village.values()) == 500_000
     assert "规模 county" in output
+
+
+@pytest.mark.django_db
+def test_the_demo_seeds_the_working_day_calendar(home):
+    SpecialDay.objects.all().delete()
+    YearSchedule.objects.all().delete()
+    run_demo()
+    # 2025-10-11 (Saturday) was a make-up working day for National Day.
+    assert YearSchedule.objects.filter(year=2026).exists()
+    assert SpecialDay.objects.filter(date=datetime.date(2025, 10, 11), kind="workday").exists()
 
 
 @pytest.mark.django_db
