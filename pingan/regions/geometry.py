@@ -14,11 +14,11 @@ import re
 from typing import Any
 
 import numpy as np
+import orjson
 import shapely
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from shapely.errors import GEOSException
-from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from pingan.regions.coords import gcj02_to_wgs84_arrays
@@ -93,7 +93,28 @@ def _polygon_rings(value: Any, part: str) -> list[list[tuple[float, float]]]:
 
 
 def parse_geojson(value: Any) -> BaseGeometry:
-    """A GeoJSON geometry object (dict) → shapely geometry, checking structure and closure."""
+    """A GeoJSON geometry object (dict) → shapely geometry, checking structure and closure.
+
+    Well-formed input is parsed by GEOS in C (a province file has millions of vertices);
+    anything GEOS refuses or finds odd is re-read by the Python checker below, which names
+    the problem precisely.
+    """
+    if isinstance(value, dict) and value.get("type") in POLYGON_TYPES:
+        try:
+            geom = shapely.from_geojson(orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY))
+        except (GEOSException, TypeError, orjson.JSONEncodeError):
+            geom = None
+        if (
+            geom is not None
+            and geom.geom_type == value["type"]
+            and not geom.is_empty
+            and int(shapely.get_num_coordinates(shapely.get_rings(geom)).min()) >= 4
+        ):
+            return geom
+    return _parse_geojson_strictly(value)
+
+
+def _parse_geojson_strictly(value: Any) -> BaseGeometry:
     if not isinstance(value, dict):
         raise GeometryError(_("geometry 必须是 GeoJSON 几何对象。"))
     kind = value.get("type")
@@ -236,13 +257,12 @@ def clean_geometry(raw: Any, crs: str = "wgs84") -> BaseGeometry:
 def to_geojson(geom: BaseGeometry) -> dict:
     """GeoJSON geometry dict with plain lists (JSON round-trips to the same value)."""
 
-    def lists(value):
-        if isinstance(value, tuple | list):
-            return [lists(v) for v in value]
-        return value
+    def rings(polygon) -> list:
+        return [shapely.get_coordinates(r).tolist() for r in shapely.get_rings(polygon)]
 
-    data = mapping(geom)
-    return {"type": data["type"], "coordinates": lists(data["coordinates"])}
+    if geom.geom_type == "Polygon":
+        return {"type": "Polygon", "coordinates": rings(geom)}
+    return {"type": "MultiPolygon", "coordinates": [rings(part) for part in geom.geoms]}
 
 
 def to_wkt(geom: BaseGeometry) -> str:

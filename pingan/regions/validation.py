@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import orjson
 import shapely
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
@@ -278,21 +279,30 @@ def _check_parents(result: Validation) -> None:
     result.rows = valid
 
 
-def geometries_from_stored(values: Sequence[dict]) -> np.ndarray:
-    """Stored GeoJSON dicts → shapely geometries, parsed in C in one call."""
-    if not values:
+def geometries_from_stored(texts: Sequence[str]) -> np.ndarray:
+    """Stored GeoJSON (as JSON text) → shapely geometries, parsed in C in one call.
+
+    Unparseable rows (written around the services) come back as None.
+    """
+    if not len(texts):
         return np.empty(0, dtype=object)
-    texts = np.array([orjson.dumps(v).decode() for v in values], dtype=object)
-    return shapely.from_geojson(texts)
+    return shapely.from_geojson(np.array(texts, dtype=object), on_invalid="ignore")
 
 
-def _stored_grids_under(parents: Sequence[str], exclude: set[str]) -> list[tuple[str, str, dict]]:
-    """(code, parent, geometry) of existing grid-level regions under `parents`, minus `exclude`."""
+def with_geometry_text(queryset):
+    """`queryset` annotated with `geometry_text`: the JSON text, skipping Python's JSON parser."""
+    return queryset.annotate(geometry_text=Cast("geometry", TextField()))
+
+
+def _stored_grids_under(parents: Sequence[str], exclude: set[str]) -> list[tuple[str, str, str]]:
+    """(code, parent, geometry JSON) of stored grid-level regions under `parents`, minus
+    `exclude`."""
     rows = []
     for chunk in _chunks(sorted(parents)):
-        query = Region.objects.filter(
+        grids = Region.objects.filter(
             parent_id__in=chunk, level__in=GRID_LEVELS, geometry__isnull=False
-        ).values_list("code", "parent_id", "geometry")
+        )
+        query = with_geometry_text(grids).values_list("code", "parent_id", "geometry_text")
         rows.extend(r for r in query if r[0] not in exclude)
     return rows
 
@@ -358,12 +368,13 @@ def _area_text(square_metres: float) -> str:
 
 
 def _stored_geometries(codes: Sequence[str]) -> dict[str, BaseGeometry]:
-    found: dict[str, dict] = {}
+    found: dict[str, str] = {}
     for chunk in _chunks(sorted(codes)):
-        query = Region.objects.filter(code__in=chunk, geometry__isnull=False)
-        found.update(query.values_list("code", "geometry"))
+        query = with_geometry_text(Region.objects.filter(code__in=chunk, geometry__isnull=False))
+        found.update(query.values_list("code", "geometry_text"))
     keys = list(found)
-    return dict(zip(keys, geometries_from_stored([found[k] for k in keys]), strict=True))
+    parsed = geometries_from_stored([found[k] for k in keys])
+    return {k: g for k, g in zip(keys, parsed, strict=True) if g is not None}
 
 
 def _check_containment(result: Validation) -> None:
@@ -386,6 +397,8 @@ def _check_containment(result: Validation) -> None:
         stored = _stored_grids_under({r.code for r in reshaped}, set(by_code))
         stored_geoms = geometries_from_stored([s[2] for s in stored])
         for (code, parent_code, _geometry), geom in zip(stored, stored_geoms, strict=True):
+            if geom is None:
+                continue
             parent = by_code[parent_code]
             pairs.append((code, geom, parent_code, parent.geom, parent, False))
     if not pairs:

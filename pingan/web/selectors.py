@@ -1,24 +1,24 @@
 """Scoped reads behind the page shell and the home page.
 
-Every function takes the actor and answers only inside its scope: a region outside the
-actor's prefix is "not found" (Http404), exactly like a region that does not exist.
+Regions are resolved with the actor (`region_in_scope`): one outside the actor's scope is
+"not found" (Http404), exactly like a region that does not exist. The other functions take a
+region resolved that way and read only below it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
-from django.db.models.functions import Substr
 from django.http import Http404
 
 from pingan.accounts.scope import Actor, access_region
-from pingan.regions.models import LEVEL_BY_CODE_LENGTH, Region, RegionLevel
+from pingan.regions import selectors as regions_selectors
+from pingan.regions.models import Region, RegionLevel
+from pingan.regions.selectors import CODE_LENGTHS, grid_counts_by_child, region_children
 
 # Above this many grids in the requested area the map gets the next coarser level (villages,
 # then towns …) instead: thousands of polygons make the page slow and unreadable anyway.
 MAP_FEATURE_CAP = 2000
-CODE_LENGTHS = sorted(LEVEL_BY_CODE_LENGTH)
 MAP_LEVELS = (
     RegionLevel.GRID,
     RegionLevel.VILLAGE,
@@ -68,29 +68,15 @@ def region_trail(actor: Actor, region: Region) -> list[Region]:
 
 
 def sub_regions_with_grid_counts(region: Region) -> list[SubRegionRow]:
-    """Direct children of `region` with the number of grids under each.
-
-    One aggregate per code length (children normally share one): the grid count is a prefix
-    group-by on the code, so it stays a single indexed query even for a province.
-    """
-    # TODO(lead): use regions.selectors (grid_counts_by_child) once it lands.
-    children = list(Region.objects.filter(parent=region).defer("geometry").order_by("code"))
-    counts: dict[str, int] = {}
-    for length in {len(child.code) for child in children}:
-        rows = (
-            Region.objects.filter(level=RegionLevel.GRID, code__startswith=region.code)
-            .annotate(prefix=Substr("code", 1, length))
-            .values("prefix")
-            .annotate(n=Count("code"))
-            .values_list("prefix", "n")
-        )
-        counts.update(rows)
+    """Direct children of `region` with the number of grids under each (two queries)."""
+    children = list(region_children(region.code).defer("geometry"))
+    counts = grid_counts_by_child(region.code)
     return [SubRegionRow(region=child, grid_count=counts.get(child.code, 0)) for child in children]
 
 
 def grid_count(region: Region) -> int:
     """Grids inside `region` (the region itself counts when it is a grid)."""
-    return Region.objects.filter(level=RegionLevel.GRID, code__startswith=region.code).count()
+    return regions_selectors.grid_count(region.code)
 
 
 def map_level(region: Region) -> tuple[str, int]:
