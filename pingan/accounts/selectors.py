@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime, timedelta
 
-from pingan.accounts.models import Position, User
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from pingan.accounts.models import LoginLock, Position, User
 from pingan.accounts.roles import ADMIN_ROLES, TOTP_REQUIRED_ROLES
 
 
@@ -29,3 +33,14 @@ def holds_admin_role(roles: set[str]) -> bool:
 
 def requires_totp(roles: set[str]) -> bool:
     return bool(roles & TOTP_REQUIRED_ROLES)
+
+
+def login_counters(now: datetime | None = None) -> list[LoginLock]:
+    """Locks in force and running failure counts (newest first), for the security admin."""
+    now = now or timezone.now()
+    window = timedelta(seconds=settings.PINGAN_LOCKOUT_SECONDS)
+    return list(
+        LoginLock.objects.filter(
+            Q(locked_until__gt=now) | Q(failures__gt=0, last_failure_at__gt=now - window)
+        ).order_by("-last_failure_at")
+    )

@@ -27,7 +27,9 @@ from pingan.audit.services import audit_log
 from pingan.regions.models import Department, Region
 
 
-def _require_role(actor: Actor | None, role: str, action: str) -> None:
+def require_role(actor: Actor | None, role: str, action: str) -> None:
+    """Raise PermissionDenied (audited as ``permission.denied``) unless the actor acts as
+    `role`, is a superuser, or is the installation itself (None)."""
     if actor is None or actor.user.is_superuser or actor.role == role:
         return
     audit_log(
@@ -74,7 +76,7 @@ def user_create(
     Usernames are unique regardless of case (the lockout counts them case-insensitively).
     The password must pass the policy. Audits ``user.create``.
     """
-    _require_role(actor, Role.SYSTEM_ADMIN, "user.create")
+    require_role(actor, Role.SYSTEM_ADMIN, "user.create")
     username = (username or "").strip()
     user = User(username=username, full_name=(full_name or "").strip(), email=email or "")
     errors: dict[str, list[str]] = {}
@@ -110,7 +112,7 @@ def user_update(
 ) -> User:
     """Change name, e-mail or the active flag. System admin only. Deactivating an account also
     deletes its API token. Audits ``user.update`` with the changed field names."""
-    _require_role(actor, Role.SYSTEM_ADMIN, "user.update")
+    require_role(actor, Role.SYSTEM_ADMIN, "user.update")
     changes = {}
     for field, value in (("full_name", full_name), ("email", email), ("is_active", is_active)):
         if value is not None and getattr(user, field) != value:
@@ -136,7 +138,7 @@ def user_set_password(*, actor: Actor | None, user: User, password: str) -> None
     is deleted too. Audits ``user.set_password`` (never the password).
     """
     if actor is None or actor.user.pk != user.pk:
-        _require_role(actor, Role.SYSTEM_ADMIN, "user.set_password")
+        require_role(actor, Role.SYSTEM_ADMIN, "user.set_password")
     _check_password(password, user)
     with transaction.atomic():
         user.set_password(password)
@@ -156,7 +158,7 @@ def position_grant(
     """Give `user` a position (role in a region or a department). System admin only, never
     to themselves. Enforces 三员分立 and the unit rules of `Position.clean`. Audits
     ``position.grant``."""
-    _require_role(actor, Role.SYSTEM_ADMIN, "position.grant")
+    require_role(actor, Role.SYSTEM_ADMIN, "position.grant")
     _not_self(actor, user)
     with transaction.atomic():
         # Lock the user row: two grants racing for the same person are checked one by one,
@@ -181,7 +183,7 @@ def position_grant(
 def position_revoke(*, actor: Actor | None, position: Position) -> Position:
     """Deactivate a position (kept for history and audit). System admin only, not one's own.
     Audits ``position.revoke``."""
-    _require_role(actor, Role.SYSTEM_ADMIN, "position.revoke")
+    require_role(actor, Role.SYSTEM_ADMIN, "position.revoke")
     _not_self(actor, position.user)
     if not position.active:
         raise ValidationError(_("该岗位已撤销。"))
@@ -204,7 +206,7 @@ def position_revoke(*, actor: Actor | None, position: Position) -> Position:
 def user_unlock(*, actor: Actor | None, username: str = "", ip: str = "") -> int:
     """Lift the login lock and failure count of a username and/or an IP address. Security
     admin only. Returns the number of counters removed. Audits ``auth.unlock``."""
-    _require_role(actor, Role.SECURITY_ADMIN, "auth.unlock")
+    require_role(actor, Role.SECURITY_ADMIN, "auth.unlock")
     if not username and not ip:
         raise ValidationError(_("请指定要解锁的用户名或 IP 地址。"))
     with transaction.atomic():
@@ -224,7 +226,7 @@ def user_unlock(*, actor: Actor | None, username: str = "", ip: str = "") -> int
 def user_reset_2fa(*, actor: Actor | None, user: User) -> None:
     """Forget a user's authenticator and recovery codes (lost phone); they enrol again at the
     next sign-in. Security admin only. Audits ``auth.2fa_reset``."""
-    _require_role(actor, Role.SECURITY_ADMIN, "auth.2fa_reset")
+    require_role(actor, Role.SECURITY_ADMIN, "auth.2fa_reset")
     with transaction.atomic():
         totp.reset_second_factor(user)
         _audit(actor, "auth.2fa_reset", user)
@@ -233,6 +235,7 @@ def user_reset_2fa(*, actor: Actor | None, user: User) -> None:
 __all__ = [
     "position_grant",
     "position_revoke",
+    "require_role",
     "user_create",
     "user_reset_2fa",
     "user_set_password",

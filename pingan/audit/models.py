@@ -43,8 +43,10 @@ class AuditRecord(models.Model):
 class AuditChainHead(models.Model):
     """Single row holding the chain tip; locked while appending so the chain stays linear.
 
-    After a retention purge the first remaining row's `prev_hash` is recorded here as the
-    anchor so the rest of the chain still verifies.
+    The anchor is the seq and hash of the last record deleted by a retention purge (defaults:
+    0 and the genesis hash, "nothing purged"). The first remaining record has
+    `seq == anchor_seq + 1` and `prev_hash == anchor_hash`, so the rest of the chain still
+    verifies after a purge.
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)

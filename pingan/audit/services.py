@@ -35,7 +35,7 @@ PURGE_BATCH = 5000
 def _text(value: object, limit: int) -> str:
     # PostgreSQL refuses NUL in text and over-long values; an audit write must not fail
     # (and take the audited action down with it) because a client sent a strange username.
-    return str(value or "").replace("\x00", "")[:limit]
+    return ("" if value is None else str(value)).replace("\x00", "")[:limit]
 
 
 def _json_safe(value: Any) -> Any:

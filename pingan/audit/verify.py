@@ -37,6 +37,22 @@ from pingan.audit.chain import GENESIS_HASH, hash_of
 from pingan.audit.models import AuditChainHead, AuditRecord
 
 BATCH_SIZE = 2000
+_FIELDS = (
+    "id",
+    "seq",
+    "created_at",
+    "actor_username",
+    "position_id",
+    "action",
+    "object_type",
+    "object_id",
+    "region_code",
+    "ip",
+    "outcome",
+    "detail",
+    "prev_hash",
+    "hash",
+)
 # A purge running alongside moves the anchor; the walk then starts over (bounded).
 MAX_RESTARTS = 3
 
@@ -113,11 +129,11 @@ class _Broken(Exception):  # noqa: N818 - internal control flow
         self.brk = ChainBreak(seq, code, message)
 
 
-def _link_break(row: AuditRecord, expected_prev: str) -> _Broken:
+def _link_break(row: Any) -> _Broken:
     """Explain a row whose prev_hash is not the previous row's hash."""
     elsewhere = (
         AuditRecord.objects.filter(hash=row.prev_hash)
-        .exclude(pk=row.pk)
+        .exclude(pk=row.id)
         .values_list("seq", flat=True)
         .first()
         if row.prev_hash != GENESIS_HASH
@@ -143,7 +159,7 @@ def _link_break(row: AuditRecord, expected_prev: str) -> _Broken:
     )
 
 
-def _edited(row: AuditRecord) -> _Broken:
+def _edited(row: Any) -> _Broken:
     return _Broken(
         row.seq,
         "edited",
@@ -163,7 +179,8 @@ def _walk(head: _Head, expect: tuple[int, str] | None, batch_size: int) -> int:
         rows = AuditRecord.objects.filter(seq__lte=head.last_seq)
         if cursor is not None:
             rows = rows.filter(seq__gt=cursor)
-        batch = list(rows.order_by("seq")[:batch_size])
+        # Named tuples, not model instances: half the cost, and hash_of only reads attributes.
+        batch = list(rows.order_by("seq").values_list(*_FIELDS, named=True)[:batch_size])
         for row in batch:
             if row.seq <= head.anchor_seq:
                 raise _Broken(
@@ -183,7 +200,7 @@ def _walk(head: _Head, expect: tuple[int, str] | None, batch_size: int) -> int:
                     % {"a": expected_seq, "b": row.seq - 1},
                 )
             if row.prev_hash != prev:
-                raise _link_break(row, prev)
+                raise _link_break(row)
             if hash_of(row) != row.hash:
                 raise _edited(row)
             if expect and row.seq == expect[0] and row.hash != expect[1]:

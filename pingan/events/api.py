@@ -26,8 +26,11 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class EventReportSerializer(serializers.Serializer):
-    category = serializers.CharField(max_length=40, help_text="事件类别编码（见 categories）")
-    description = serializers.CharField(max_length=2000)
+    # Blank values reach the service, which answers with its own field messages.
+    category = serializers.CharField(
+        max_length=40, allow_blank=True, help_text="事件类别编码（见 categories）"
+    )
+    description = serializers.CharField(max_length=2000, allow_blank=True, trim_whitespace=False)
     lat = serializers.FloatField(help_text="纬度，WGS84", required=False, allow_null=True)
     lng = serializers.FloatField(help_text="经度，WGS84", required=False, allow_null=True)
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)

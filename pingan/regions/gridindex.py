@@ -15,13 +15,15 @@ docs/decisions/0002-geo-index.md. This index keeps what the question needs and n
   of sizes (a rural grid is 100× an urban micro-grid).
 
 Polygon ids are ordered by preference: finer regions (longer codes) first, then by code, so
-"the finest polygon containing the point" is the smallest id among hits. Edges are evaluated
-in a canonical orientation (from the lower to the upper end point) so a point exactly on an
-edge shared by two sibling grids lands in exactly one of them.
+"the finest polygon containing the point" is the smallest priority among hits. The crossing
+of an edge is computed with a formula symmetric in its two end points, so a point exactly on
+an edge shared by two sibling grids (walked in opposite directions) lands in exactly one.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -93,6 +95,18 @@ class _Buckets:
             starts, ends = self.offsets[pos], self.offsets[pos + 1]
         owner, values = _ranges(starts, ends - starts)
         return idx[owner], self.items[values]
+
+
+def _return_free_memory() -> None:
+    """Give the build's freed temporaries back to the OS (glibc keeps them otherwise).
+
+    Without it a worker's RSS stays ~40% above what the index holds after a rebuild.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
+        pass
 
 
 def _ragged(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -173,12 +187,17 @@ class GridIndex:
         rings_per_poly = np.concatenate([p[3] for p in parts]).astype(np.int64)
         del parts
         self._build(vx, vy, ring_len, rings_per_poly)
+        _return_free_memory()
 
     def _build(
         self, vx: np.ndarray, vy: np.ndarray, ring_len: np.ndarray, rings_per_poly: np.ndarray
     ) -> None:
         n = self.size
-        self.vx, self.vy = vx, vy
+        # One (x, y) int32 pair per vertex, also viewed as int64 so that the query gathers an
+        # end point with one memory access instead of two.
+        self.vertices = np.empty((len(vx), 2), dtype=np.int32)
+        self.vertices[:, 0], self.vertices[:, 1] = vx, vy
+        self._packed = self.vertices.view(np.int64).reshape(-1)
         ring_offsets = np.zeros(len(ring_len) + 1, dtype=np.int64)
         np.cumsum(ring_len, out=ring_offsets[1:])
         poly_ring_offsets = np.zeros(n + 1, dtype=np.int64)
@@ -229,7 +248,8 @@ class GridIndex:
         self.buckets = self._build_buckets()
 
     def _empty(self) -> None:
-        self.vx = self.vy = np.zeros(0, dtype=np.int32)
+        self.vertices = np.zeros((0, 2), dtype=np.int32)
+        self._packed = self.vertices.view(np.int64).reshape(-1)
         self.minx = self.maxx = self.miny = self.maxy = np.zeros(0, dtype=np.int32)
         self.band_scale = np.zeros(0)
         self.bands = np.zeros(0, dtype=np.int32)
@@ -283,8 +303,7 @@ class GridIndex:
             self.codes,
             self.priority,
             self.by_priority,
-            self.vx,
-            self.vy,
+            self.vertices,
             self.minx,
             self.maxx,
             self.miny,
@@ -359,11 +378,12 @@ class GridIndex:
         ends = self.band_offsets[gband + 1].astype(np.int64)
         pair, item = _ranges(starts, ends - starts)
         e = self.band_items[item]
-        ya, yb = self.vy[e], self.vy[e + 1]
+        a = self._packed[e].view(np.int32).reshape(-1, 2)
+        b = self._packed[e + 1].view(np.int32).reshape(-1, 2)
+        xa, ya, xb, yb = a[:, 0], a[:, 1], b[:, 0], b[:, 1]
         ey = pty[pair]
         # Half-open rule: an edge counts when the point's y is in [min(ya, yb), max(ya, yb)).
         spans = (ya > ey) != (yb > ey)
-        xa, xb = self.vx[e], self.vx[e + 1]
         # Symmetric in (a, b) bit for bit (IEEE + is commutative, negation exact), so an edge
         # shared by two polygons and walked in opposite directions gives the same crossing.
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -141,3 +141,9 @@ def test_anonymous_pages_redirect_to_login(client):
     response = client.get("/accounts/position/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/accounts/position/"
+
+
+def test_login_with_the_production_hasher(client, argon2_hashing):
+    actor = make_actor(Role.GRID_WORKER, "990101001001001")
+    assert actor.user.password.startswith("argon2$")
+    assert login(client, actor.user.username, TEST_PASSWORD)["Location"] == "/"

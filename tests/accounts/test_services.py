@@ -31,7 +31,7 @@ def secadmin():
     return make_actor(Role.SECURITY_ADMIN, "990101")
 
 
-def test_user_create(sysadmin):
+def test_user_create(sysadmin, argon2_hashing):
     user = services.user_create(actor=sysadmin, username="wangwu", password=GOOD, full_name="王五")
     assert user.check_password(GOOD) and user.password.startswith("argon2")
     record = AuditRecord.objects.get(action="user.create")

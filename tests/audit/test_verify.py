@@ -257,6 +257,7 @@ def test_values_that_do_not_round_trip_through_json_still_verify():
     assert record.actor_username == "x" * 150
     assert len(record.action) == 64
     assert record.object_id == "12345"
+    assert audit_log(actor=None, action="x", object_id=0).object_id == "0"
     assert verify_chain().ok
 
 
@@ -317,3 +318,14 @@ def test_concurrent_appends_stay_linear():
     result = verify_chain()
     assert result.ok
     assert result.checked == 90
+
+
+def test_walk_reads_in_fixed_size_batches():
+    from django.test.utils import CaptureQueriesContext
+
+    make_chain(23)
+    with CaptureQueriesContext(connection) as ctx:
+        assert verify_chain(batch_size=5).ok
+    walks = [q["sql"] for q in ctx.captured_queries if "LIMIT 5" in q["sql"]]
+    assert len(walks) == 5  # 5 + 5 + 5 + 5 + 3 rows: memory bounded by the batch size
+    assert all(sql.endswith("ORDER BY 2 ASC LIMIT 5") for sql in walks)  # by seq

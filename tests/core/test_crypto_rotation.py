@@ -242,7 +242,8 @@ def test_keys_still_used_by_other_installed_models_are_kept(vault, settings):
     assert partial.still_used == [old_kid]  # the TOTP secret still needs it
     assert old_kid in _doc(settings)["keys"]
 
-    # Every installed model (the test-only vault is not one, so the key only it uses counts as unused).
+    # Every installed model. The test-only vault is not one, so the key that only it
+    # uses counts as unused here.
     full = rotate_data_key()
     assert [c.label for c in full.columns] == ["accounts.TwoFactorDevice.secret"]
     assert sorted(full.retired) == sorted({old_kid, partial.primary})

@@ -228,3 +228,9 @@ def test_broken_stored_geometry_does_not_break_lookups():
     )
     GridIndexVersion.objects.filter(id=1).update(stamp="changed")
     assert lookup_point(116.015, 39.005).code == GRID_B
+
+
+@pytest.mark.django_db
+def test_no_grids_at_all():
+    result = lookup_point(116.0, 39.0)
+    assert (result.found, result.message) == (False, "该位置不在任何网格内")
