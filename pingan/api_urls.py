@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("pingan.workdays.api_urls")),
     path("", include("pingan.flow.api_urls")),
     path("", include("pingan.events.api_urls")),
+    path("", include("pingan.registry.api_urls")),
 ]

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "pingan.workdays",
     "pingan.flow",
     "pingan.events",
+    "pingan.registry",
     "pingan.web",
     "pingan.demo",
 ]

@@ -1,5 +1,20 @@
 import pytest
+from django.conf import settings as django_settings
 from huey.contrib.djhuey import HUEY
+
+ARGON2_FIRST = list(django_settings.PASSWORD_HASHERS)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 costs ~0.2 s per hash by design and tests create many users; a test about the
+    production hasher asks for the `argon2_hashing` fixture."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *ARGON2_FIRST]
+
+
+@pytest.fixture
+def argon2_hashing(settings):
+    settings.PASSWORD_HASHERS = ARGON2_FIRST
 
 
 @pytest.fixture(autouse=True)

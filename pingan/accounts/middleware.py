@@ -126,7 +126,7 @@ class TwoFactorRequiredMiddleware:
             and user.is_authenticated
             and not sessions.two_factor_ok(request)
             and not self._exempt(request.path)
-            and requires_totp(request_roles(request))
+            and (sessions.two_factor_pending(request) or requires_totp(request_roles(request)))
         ):
             if is_api_request(request):
                 return JsonResponse({"detail": _("请先完成两步验证。")}, status=403)

@@ -13,18 +13,22 @@ AUTH_AT = "pingan_auth_at"  # epoch seconds of the password login (absolute time
 LAST_SEEN = "pingan_last_seen"  # epoch seconds of the last request (idle timeout)
 POSITION = "pingan_position_id"  # the position the user acts through
 TWO_FACTOR_OK = "pingan_2fa_verified"  # True once the second factor passed this session
+# True when sign-in found a second factor due (roles, or voluntary enrolment). Roles are also
+# re-checked on every request, so a role granted mid-session is enforced at once.
+TWO_FACTOR_PENDING = "pingan_2fa_pending"
 NOTICE = "pingan_login_notice"  # one-shot reason shown on the login page ("expired")
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def start_session(request: HttpRequest, user: User, *, two_factor_ok: bool = False) -> None:
+def start_session(request: HttpRequest, user: User, *, second_factor_due: bool) -> None:
     """Log `user` in (new session key) and stamp the timeout clocks."""
     login(request, user, backend=BACKEND)
     now = time.time()
     request.session[AUTH_AT] = now
     request.session[LAST_SEEN] = now
-    request.session[TWO_FACTOR_OK] = two_factor_ok
+    request.session[TWO_FACTOR_OK] = False
+    request.session[TWO_FACTOR_PENDING] = second_factor_due
 
 
 def mark_two_factor_ok(request: HttpRequest) -> None:
@@ -35,6 +39,10 @@ def mark_two_factor_ok(request: HttpRequest) -> None:
 
 def two_factor_ok(request: HttpRequest) -> bool:
     return bool(request.session.get(TWO_FACTOR_OK))
+
+
+def two_factor_pending(request: HttpRequest) -> bool:
+    return bool(request.session.get(TWO_FACTOR_PENDING))
 
 
 def set_position(request: HttpRequest, position: Position) -> None:

@@ -75,7 +75,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             device = totp.confirmed_device(user)
             second = totp.needs_totp(user) or device is not None
-            sessions.start_session(request, user, two_factor_ok=not second)
+            sessions.start_session(request, user, second_factor_due=second)
             positions = list(active_positions(user))
             if positions:
                 sessions.set_position(request, positions[0])

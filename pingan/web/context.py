@@ -60,6 +60,8 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     items = [NavItem("home", _("首页"), "/")]
     if actor.has_role(Role.AUDITOR):
         items.append(NavItem("audit", _("审计日志"), "/audit/"))
+    if actor.has_role(Role.SECURITY_ADMIN):
+        items.append(NavItem("security", _("安全管理"), "/accounts/security/"))
     if actor.has_role(Role.SYSTEM_ADMIN):
         items.append(NavItem("calendar", _("工作日历"), "/calendar/"))
     # The admin only lets staff in, so the link is shown only where it works.

@@ -39,7 +39,7 @@ def test_login_success_single_position(client):
     session = client.session
     assert session["_auth_user_id"] == str(actor.user.pk)
     assert session[sessions.POSITION] == actor.position.pk
-    assert session[sessions.TWO_FACTOR_OK] is True
+    assert (session[sessions.TWO_FACTOR_OK], session[sessions.TWO_FACTOR_PENDING]) == (False, False)
     assert isinstance(session[sessions.AUTH_AT], float)
     record = AuditRecord.objects.get(action="auth.login")
     assert (record.outcome, record.actor_id, record.ip) == ("ok", actor.user.pk, "127.0.0.1")

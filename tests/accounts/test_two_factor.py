@@ -158,7 +158,7 @@ def test_worker_without_device_is_not_asked(client):
 
 def test_role_granted_mid_session_requires_2fa(client):
     worker = make_actor(Role.COUNTY_OPERATOR, "990101")
-    sign_in(client, worker, two_factor=False)
+    assert login(client, worker.user.username, TEST_PASSWORD)["Location"] == "/"
     assert client.get("/accounts/position/").status_code == 200
     worker.user.positions.update(role=Role.LEADER)
     assert client.get("/accounts/position/")["Location"].startswith(SETUP)

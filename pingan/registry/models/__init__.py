@@ -1,0 +1,31 @@
+"""Registry tables: people, houses, organizations, places, routes, cards, visits, codes."""
+
+from pingan.registry.models.cards import Card, CardStatus
+from pingan.registry.models.codes import CodeTable, CodeValue
+from pingan.registry.models.people import House, Person
+from pingan.registry.models.units import (
+    Organization,
+    OrganizationKind,
+    Place,
+    PlaceKind,
+    Route,
+    RouteKind,
+)
+from pingan.registry.models.visits import Visit, VisitRule
+
+__all__ = [
+    "Card",
+    "CardStatus",
+    "CodeTable",
+    "CodeValue",
+    "House",
+    "Organization",
+    "OrganizationKind",
+    "Person",
+    "Place",
+    "PlaceKind",
+    "Route",
+    "RouteKind",
+    "Visit",
+    "VisitRule",
+]
