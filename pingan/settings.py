@@ -248,6 +248,21 @@ PINGAN_CALENDAR_CACHE_SECONDS = env_int("PINGAN_CALENDAR_CACHE_SECONDS", 60)
 # in-memory index with the database's grid version stamp before answering a lookup.
 PINGAN_GRID_INDEX_CHECK_SECONDS = env_int("PINGAN_GRID_INDEX_CHECK_SECONDS", 5)
 
+# Case engine (pingan.flow): warn point as a percentage of each limit; whether an unsatisfied
+# callback (回访不满意) reopens the case; 督办 penalty points and response limits (hours).
+PINGAN_CLOCK_WARN_RATIO = env_int("PINGAN_CLOCK_WARN_PERCENT", 80) / 100
+PINGAN_REOPEN_ON_UNSATISFIED = env_bool("PINGAN_REOPEN_ON_UNSATISFIED", True)
+PINGAN_SUPERVISION_POINTS = {
+    "normal": 0,
+    "yellow": env_int("PINGAN_SUPERVISION_YELLOW_POINTS", 5),
+    "red": env_int("PINGAN_SUPERVISION_RED_POINTS", 10),
+}
+PINGAN_SUPERVISION_RESPONSE_HOURS = {
+    "normal": env_int("PINGAN_SUPERVISION_NORMAL_HOURS", 48),
+    "yellow": env_int("PINGAN_SUPERVISION_YELLOW_HOURS", 24),
+    "red": env_int("PINGAN_SUPERVISION_RED_HOURS", 8),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

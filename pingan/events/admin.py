@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from pingan.accounts.scope import actor_for_request
 from pingan.events.models import EventCategory
-from pingan.events.services import category_save
+from pingan.events.services import category_save, check_category_parent
 
 
 @admin.register(EventCategory)
@@ -33,6 +33,18 @@ class EventCategoryAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Codes are referenced by events and the matter catalogue: fixed once created.
         return ["code"] if obj else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class CheckedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                code = cleaned.get("code") or (self.instance.code if self.instance else "")
+                check_category_parent(EventCategory(code=code, parent=cleaned.get("parent")))
+                return cleaned
+
+        return CheckedForm
 
     def save_model(self, request, obj, form, change) -> None:
         category_save(actor=actor_for_request(request), category=obj, created=not change)

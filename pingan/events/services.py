@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -207,19 +207,24 @@ def _existing(actor: Actor, key: str) -> Case | None:
     return detail.case if detail else None
 
 
-def category_save(*, actor: Actor, category: EventCategory, created: bool) -> EventCategory:
-    """Create or change an event category (admin). A category may not be its own ancestor.
-
-    Permission: a writing position (the admin screen itself is for system administrators).
-    Side effects: one audit record.
-    """
-    require_write(actor)
+def check_category_parent(category: EventCategory) -> None:
+    """A category may not be its own ancestor (ValidationError on `parent`)."""
     node, seen = category.parent, {category.code}
     while node is not None:
         if node.code in seen:
-            raise ActionInvalid({"parent": [_("上级类别不能是自身或其下级。")]})
+            raise ValidationError({"parent": _("上级类别不能是自身或其下级。")})
         seen.add(node.code)
         node = node.parent
+
+
+def category_save(*, actor: Actor, category: EventCategory, created: bool) -> EventCategory:
+    """Create or change an event category (admin screens).
+
+    Permission: a writing position (the admin itself is limited to system administrators).
+    Raises ValidationError for a parent cycle. Side effects: one audit record.
+    """
+    require_write(actor)
+    check_category_parent(category)
     with transaction.atomic():
         category.save()
         audit_log(

@@ -1,9 +1,10 @@
 """Scoped reads of cases: visibility, the unified inbox, one case, its timeline.
 
 Visibility (DESIGN §4.2): a region position sees cases whose `region_code` lies in its
-region (and cases its own unit reported); a department position sees the cases its
-department holds, held, or assists. Leaders read like region positions. "Not found" and
-"not yours" are the same 404 (`access_case`).
+region, cases held by units inside its region (departments included: their codes start
+with their region's code) and cases its own unit reported; a department position sees the
+cases its department holds, held, or assists. The three administrators see none. Leaders
+read like region positions. "Not found" and "not yours" are the same 404 (`access_case`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ def visible_cases(actor: Actor) -> QuerySet[Case]:
     if position.role in ADMIN_ROLES:
         # 三员 administer the system; they do not read case files.
         return Case.objects.none()
-    return scope_by_region(actor, Case.objects.all()) | Case.objects.filter(origin_code=unit)
+    in_region = scope_by_region(actor, Case.objects.all())
+    # Plus cases held by units inside the scope wherever they happened (a case transferred
+    # in from a neighbour, a county department's case) and the unit's own reports.
+    held = scope_by_region(actor, Case.objects.all(), field="holder_code")
+    return in_region | held | Case.objects.filter(origin_code=unit)
 
 
 def inbox(actor: Actor, box: str = "todo") -> QuerySet[Case]:

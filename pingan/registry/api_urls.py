@@ -1,1 +1,28 @@
-urlpatterns: list = []
+from django.urls import path
+
+from pingan.registry.api import cards, kinds, people
+
+urlpatterns = [
+    path("people/", people.PeopleView.as_view(), name="api-people"),
+    path("people/<int:person_id>/", people.PersonDetailView.as_view(), name="api-person"),
+    path(
+        "people/<int:person_id>/reveal/",
+        people.PersonRevealView.as_view(),
+        name="api-person-reveal",
+    ),
+    path(
+        "people/<int:person_id>/cards/", people.PersonCardsView.as_view(), name="api-person-cards"
+    ),
+    path("cards/overdue/", cards.OverdueCardsView.as_view(), name="api-cards-overdue"),
+    path("cards/<int:card_id>/", cards.CardDetailView.as_view(), name="api-card"),
+    path("cards/<int:card_id>/close/", cards.CardCloseView.as_view(), name="api-card-close"),
+    path("cards/<int:card_id>/reveal/", cards.CardRevealView.as_view(), name="api-card-reveal"),
+    path("cards/<int:card_id>/visits/", cards.CardVisitsView.as_view(), name="api-card-visits"),
+    path("houses/", cards.HousesView.as_view(), name="api-houses"),
+    path("registry/kinds/", kinds.KindsView.as_view(), name="api-registry-kinds"),
+    path(
+        "registry/overdue-counts/",
+        cards.OverdueCountsView.as_view(),
+        name="api-registry-overdue-counts",
+    ),
+]

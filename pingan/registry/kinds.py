@@ -90,7 +90,7 @@ class KindSpec:
         return tuple(f.name for f in self.fields)
 
 
-T, D, B, I, C, CS = (
+T, D, B, INT, C, CS = (
     FieldType.TEXT,
     FieldType.DATE,
     FieldType.BOOL,
@@ -166,8 +166,8 @@ SPECS: dict[str, KindSpec] = {
                 AttrField("left_behind_type", "留守人员类型", C, "left_behind_type", required=True),
                 AttrField("person_household_match", "人户一致", B),
                 AttrField("health", "健康状况", C, "health_status"),
-                AttrField("personal_income", "个人年收入(元)", I),
-                AttrField("family_income", "家庭年收入(元)", I),
+                AttrField("personal_income", "个人年收入(元)", INT),
+                AttrField("family_income", "家庭年收入(元)", INT),
                 AttrField("difficulties", "困难及诉求", max_length=500),
                 AttrField("assistance", "帮扶情况", max_length=500),
             ),
@@ -226,7 +226,7 @@ SPECS: dict[str, KindSpec] = {
                 AttrField("diagnosis", "目前诊断类型", C, "mental_diagnosis", required=True),
                 AttrField("first_onset_date", "初次发病日期", D),
                 AttrField("incident_history", "有无肇事肇祸史", B),
-                AttrField("incident_count", "肇事肇祸次数", I, max_value=1000),
+                AttrField("incident_count", "肇事肇祸次数", INT, max_value=1000),
                 AttrField("last_incident_date", "上次肇事肇祸日期", D),
                 AttrField("treatment_status", "治疗情况", C, "treatment_status"),
                 AttrField("hospital_name", "治疗医院名称", max_length=100),
@@ -293,7 +293,7 @@ SPECS: dict[str, KindSpec] = {
                 AttrField("petition_nature", "个访或群访", C, "petition_nature"),
                 AttrField("petition_reason", "上访事由", required=True, max_length=500),
                 AttrField("first_petition_date", "初次上访时间", D),
-                AttrField("petition_count", "上访次数", I, max_value=10000),
+                AttrField("petition_count", "上访次数", INT, max_value=10000),
                 AttrField("petition_place", "上访地点", max_length=100),
                 AttrField("issue", "反映问题", max_length=1000),
                 AttrField("disruptive_behaviour", "滋事行为", max_length=500),

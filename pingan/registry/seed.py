@@ -18,14 +18,14 @@ def _numbered(*labels: str) -> list[tuple[str, str]]:
     return [(f"{i:02d}", label) for i, label in enumerate(labels, start=1)]
 
 
-ETHNICITIES = _numbered(
+ETHNICITIES = [*_numbered(
     "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族",
     "满族", "侗族", "瑶族", "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族",
     "佤族", "畲族", "高山族", "拉祜族", "水族", "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族",
     "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族", "仡佬族", "锡伯族", "阿昌族",
     "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族", "保安族",
     "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族",
-) + [("97", "其他"), ("98", "外国血统中国籍人士")]  # fmt: skip
+), ("97", "其他"), ("98", "外国血统中国籍人士")]  # fmt: skip
 
 # (code, name, official, source, values)
 CODE_TABLES: list[tuple[str, str, bool, str, list[tuple[str, str]]]] = [
@@ -59,7 +59,10 @@ CODE_TABLES: list[tuple[str, str, bool, str, list[tuple[str, str]]]] = [
         "流入原因",
         False,
         INFERRED,
-        [*_numbered("务工", "经商", "务农", "就学", "随迁家属", "投靠亲友", "治病"), ("99", "其他")],
+        [
+            *_numbered("务工", "经商", "务农", "就学", "随迁家属", "投靠亲友", "治病"),
+            ("99", "其他"),
+        ],
     ),
     ("residence_certificate", "办证类型", False, INFERRED, _numbered("居住证", "暂住证", "未办证")),
     (

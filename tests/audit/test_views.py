@@ -209,16 +209,13 @@ def test_long_chains_are_verified_by_the_task_queue(
 ):
     make_chain(3)
     monkeypatch.setattr(views, "SYNC_VERIFY_MAX_ROWS", 2)
-    monkeypatch.setattr(HUEY, "immediate", True)
-    try:
-        with (
-            mock.patch("pingan.audit.views.verify_chain") as sync,
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            response = client.post("/audit/verify/", follow=True)
-        sync.assert_not_called()
-    finally:
-        HUEY.immediate = False
+    assert HUEY.immediate  # tests run tasks inline (tests/conftest.py)
+    with (
+        mock.patch("pingan.audit.views.verify_chain") as sync,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post("/audit/verify/", follow=True)
+    sync.assert_not_called()
     assert "已提交后台校验" in response.content.decode()
     run = AuditRecord.objects.get(action="audit.verify")
     assert (run.actor_username, run.position_id, run.outcome) == (

@@ -245,7 +245,8 @@ def test_keys_still_used_by_other_installed_models_are_kept(vault, settings):
     # Every installed model. The test-only vault is not one, so the key that only it
     # uses counts as unused here.
     full = rotate_data_key()
-    assert [c.label for c in full.columns] == ["accounts.TwoFactorDevice.secret"]
+    assert "accounts.TwoFactorDevice.secret" in [c.label for c in full.columns]
+    assert full.failures == []
     assert sorted(full.retired) == sorted({old_kid, partial.primary})
     crypto.reset_keyring_cache()
     device.refresh_from_db()

@@ -55,11 +55,20 @@ def test_happy_loop_grid_village_town_department_verify_close_callback(world):
     assert body["state"] == "closed" and body["closed_at"] is not None
     body = do(w.town, number, "callback", satisfaction="satisfied")
     assert body["state"] == "archived" and body["satisfaction"] == "satisfied"
-    assert body["available_actions"] == [{"code": "reopen", "label": "重新办理",
-                                          "note_required": True, "needs_approval": False}]
+    assert body["available_actions"] == [
+        {"code": "reopen", "label": "重新办理", "note_required": True, "needs_approval": False}
+    ]
     assert history(number) == [
-        "report", "accept", "escalate", "accept", "dispatch", "accept", "feedback",
-        "verify_pass", "close", "callback",
+        "report",
+        "accept",
+        "escalate",
+        "accept",
+        "dispatch",
+        "accept",
+        "feedback",
+        "verify_pass",
+        "close",
+        "callback",
     ]
     timeline = body["timeline"]
     assert [e["seq"] for e in timeline] == list(range(1, 11))
@@ -134,7 +143,10 @@ def test_department_returns_upwards_and_town_approves_by_accepting(world):
     assert errors == {"note": ["请填写意见或原因。"]}
     body = do(w.police, number, "return", note="不属于公安职责")
     assert (body["state"], body["holder"]["code"], body["is_returned"]) == (
-        "pending_accept", TOWN, True)
+        "pending_accept",
+        TOWN,
+        True,
+    )
     assert body["timeline"][-1]["payload"]["needs_approval"] is True
     # The town decides: taking it back approves the return; then re-dispatches elsewhere.
     body = do(w.town, number, "accept")
@@ -208,8 +220,10 @@ def test_extension_request_approve_and_deny(world):
     # The approver is the town that dispatched it; it sees the request in its todo box.
     todo = api_client(w.town).get("/api/v1/cases/?inbox=todo").json()
     assert [r["number"] for r in todo["results"]] == [number]
-    codes = [a["code"] for a in api_client(w.town).get(f"/api/v1/cases/{number}/").json()[
-        "available_actions"]]
+    codes = [
+        a["code"]
+        for a in api_client(w.town).get(f"/api/v1/cases/{number}/").json()["available_actions"]
+    ]
     assert {"approve_extension", "deny_extension"} <= set(codes)
     body = do(w.town, number, "deny_extension", note="理由不充分")
     assert body["pending_extension"] is None and body["due_at"] == old_due
@@ -247,7 +261,10 @@ def test_failed_verification_reworks_then_passes(world):
     do(w.police, number, "feedback", note="已处理")
     body = do(w.grid_worker, number, "verify_fail", note="现场仍有积水")
     assert (body["state"], body["holder"]["code"], body["rework_count"]) == (
-        "handling", w.police_code, 1)
+        "handling",
+        w.police_code,
+        1,
+    )
     do(w.police, number, "feedback", note="重新疏通")
     do(w.grid_worker, number, "verify_pass")
     assert do(w.town, number, "close")["state"] == "closed"
@@ -262,8 +279,7 @@ def test_unsatisfied_callback_reopens(world, settings):
     do(w.grid_worker, number, "verify_pass")
     do(w.village, number, "close")
     body = do(w.village, number, "callback", satisfaction="unsatisfied", note="群众仍有意见")
-    assert (body["state"], body["holder"]["code"], body["reopen_count"]) == (
-        "handling", VILLAGE, 1)
+    assert (body["state"], body["holder"]["code"], body["reopen_count"]) == ("handling", VILLAGE, 1)
     assert body["closed_at"] is None and body["due_at"] is not None
 
 
@@ -298,8 +314,12 @@ def test_supervise_instruct_mark_urgent_by_higher_levels(world, settings):
     row = Supervision.objects.get(case__number=number)
     assert row.responded_at is not None and row.response_seq == 8
     # A lower unit may not supervise.
-    assert "supervise" not in do(w.village, number, "supervise", expect=409, level="red",
-                                 note="x")["allowed_actions"]
+    assert (
+        "supervise"
+        not in do(w.village, number, "supervise", expect=409, level="red", note="x")[
+            "allowed_actions"
+        ]
+    )
 
 
 def test_assists_carry_their_own_clock(world):

@@ -27,14 +27,23 @@ def test_categories_are_seeded_from_the_reference(world):
     assert response.status_code == 200
     rows = response.json()
     top = [r["name"] for r in rows if r["parent"] is None]
-    assert top == ["民生服务", "矛盾劝解", "参与治安防控", "参与特殊人群服务管理", "社情民意收集",
-                   "政策法规宣传", "突发事件报告", "其它"]
+    assert top == [
+        "民生服务",
+        "矛盾劝解",
+        "参与治安防控",
+        "参与特殊人群服务管理",
+        "社情民意收集",
+        "政策法规宣传",
+        "突发事件报告",
+        "其它",
+    ]
     assert {"code": "0204", "name": "邻里纠纷", "parent": "02"} in rows
     assert len([r for r in rows if r["parent"] == "02"]) == 28
     assert len([r for r in rows if r["parent"] == "01"]) == 12
     EventCategory.objects.filter(code="0204").update(active=False)
-    codes = [r["code"] for r in api_client(world.grid_worker).get(
-        "/api/v1/events/categories/").json()]
+    codes = [
+        r["code"] for r in api_client(world.grid_worker).get("/api/v1/events/categories/").json()
+    ]
     assert "0204" not in codes
 
 
@@ -43,18 +52,26 @@ def test_report_inside_a_grid_goes_to_its_village(world):
     assert response.status_code == 201
     data = response.json()
     assert (data["holder"], data["state"], data["outside_grid"], data["created"]) == (
-        VILLAGE, "pending_accept", False, True)
+        VILLAGE,
+        "pending_accept",
+        False,
+        True,
+    )
     case = Case.objects.get(number=data["number"])
     assert (case.region_code, case.urgency, case.category_code) == (G1, "medium", "0204")
     detail = case.event
     assert (detail.grid_code, detail.reporter_kind, detail.reporter) == (
-        G1, "grid_worker", world.grid_worker.user)
+        G1,
+        "grid_worker",
+        world.grid_worker.user,
+    )
     assert case.title == "邻里纠纷：两户因排水沟堵塞发生争执"
 
 
 def test_operator_may_land_a_hotline_report_at_its_own_centre(world):
     response = api_client(world.town).post(
-        URL, body(unit=TOWN, reporter_kind="hotline"), format="json")
+        URL, body(unit=TOWN, reporter_kind="hotline"), format="json"
+    )
     assert response.status_code == 201
     case = Case.objects.get(number=response.json()["number"])
     assert (case.holder_code, case.region_code, case.event.reporter_kind) == (TOWN, G1, "hotline")
@@ -97,8 +114,10 @@ def test_missing_location_and_bad_fields_are_field_errors(world):
     client = api_client(world.grid_worker)
     response = client.post(URL, body(lng=None, lat=None), format="json")
     assert response.status_code == 400
-    assert response.json() == {"lng": ["请提供事件位置（经纬度）。"],
-                               "lat": ["请提供事件位置（经纬度）。"]}
+    assert response.json() == {
+        "lng": ["请提供事件位置（经纬度）。"],
+        "lat": ["请提供事件位置（经纬度）。"],
+    }
     response = client.post(
         URL,
         body(category="9999", description="  ", lat=123, idempotency_key="bad key!"),
@@ -133,7 +152,8 @@ def test_roles_that_may_not_report(world):
 
 def test_neighbour_grid_report_is_visible_to_its_reporter(world):
     response = api_client(world.grid_worker).post(
-        URL, body(lng=IN_G3[0], lat=IN_G3[1]), format="json")
+        URL, body(lng=IN_G3[0], lat=IN_G3[1]), format="json"
+    )
     assert response.status_code == 201
     number = response.json()["number"]
     assert api_client(world.grid_worker).get(f"/api/v1/cases/{number}/").status_code == 200

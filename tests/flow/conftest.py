@@ -1,8 +1,10 @@
 import pytest
 
+from pingan.regions.lookup import reset_grid_index
 from tests.flow.factories import build_world
 
 
 @pytest.fixture
 def world(db):
-    return build_world()
+    yield build_world()
+    reset_grid_index()  # the index holds this test's grids; do not leak them

@@ -3,7 +3,7 @@
 Layout (codes are paths):
   county 990101 ─ town 990101001 ─ village 990101001001 ─ grids …001 (G1), …002 (G2)
                └─ town 990101002 ─ village 990101002001 ─ grid  …001 (G3)
-Departments: town police 990101001-gongan, town 990101001-sifa, county 990101-zhujian, 990101-huanbao.
+Departments: town 990101001-gongan and 990101001-sifa; county 990101-zhujian, 990101-huanbao.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pingan.accounts.roles import Role
 from pingan.events.services import event_report
 from pingan.flow.models import Case
 from pingan.flow.services import case_act
+from pingan.regions.lookup import reset_grid_index
 from tests.factories import (
     DepartmentFactory,
     DepartmentTypeFactory,
@@ -59,9 +60,7 @@ def build_world() -> SimpleNamespace:
     RegionFactory(code=G3, parent=village2, geometry=square(102.80, 25.00))
     town = village.parent
     county = town.parent
-    police = DepartmentFactory(
-        region=town, type=DepartmentTypeFactory(code="gongan", name="公安")
-    )
+    police = DepartmentFactory(region=town, type=DepartmentTypeFactory(code="gongan", name="公安"))
     sifa = DepartmentFactory(region=town, type=DepartmentTypeFactory(code="sifa", name="司法"))
     zhujian = DepartmentFactory(
         region=county, type=DepartmentTypeFactory(code="zhujian", name="住建")
@@ -69,6 +68,9 @@ def build_world() -> SimpleNamespace:
     huanbao = DepartmentFactory(
         region=county, type=DepartmentTypeFactory(code="huanbao", name="生态环境")
     )
+    # Grids were written directly, not through the regions services that bump the index
+    # stamp: drop this process's point → grid index so the next lookup rebuilds it.
+    reset_grid_index()
     return SimpleNamespace(
         grid_worker=make_actor(Role.GRID_WORKER, G1),
         grid_worker2=make_actor(Role.GRID_WORKER, G2),

@@ -20,7 +20,10 @@ def test_list_is_scoped_paginated_and_filtered(world):
     row = next(r for r in body["results"] if r["number"] == a.number)
     assert row["holder"] == {"code": "990101001", "kind": "region", "name": "区划990101001"}
     assert (row["state"], row["state_label"], row["case_type"]) == (
-        "pending_accept", "待受理", "event")
+        "pending_accept",
+        "待受理",
+        "event",
+    )
     todo = client.get("/api/v1/cases/?inbox=todo").json()
     assert [r["number"] for r in todo["results"]] == [a.number]
     by_state = client.get("/api/v1/cases/?state=pending_accept&region=990101001001001").json()
@@ -65,10 +68,19 @@ def test_detail_has_state_holder_due_actions_and_timeline(world):
     assert (body["state"], body["holder"]["code"]) == ("handling", "990101001001")
     assert body["due_at"] is not None and body["clock"]["kind"] == "handle"
     assert [a["code"] for a in body["available_actions"]] == [
-        "handle_locally", "escalate", "assign", "transfer", "add_assist", "request_extension",
-        "suspend", "feedback"]
+        "handle_locally",
+        "escalate",
+        "assign",
+        "transfer",
+        "add_assist",
+        "request_extension",
+        "suspend",
+        "feedback",
+    ]
     assert [(e["seq"], e["action"], e["label"]) for e in body["timeline"]] == [
-        (1, "report", "上报"), (2, "accept", "受理")]
+        (1, "report", "上报"),
+        (2, "accept", "受理"),
+    ]
     assert body["detail"]["category"] == "0204"
     assert body["detail"]["grid_code"] == "990101001001001"
     assert body["command"]["code"] == "990101001001"
@@ -79,8 +91,9 @@ def test_not_visible_is_404_like_missing(world):
     client = api_client(world.town)
     assert client.get(f"/api/v1/cases/{case.number}/").status_code == 404
     assert client.get("/api/v1/cases/SJ000000000000000000/").status_code == 404
-    response = client.post(f"/api/v1/cases/{case.number}/actions/", {"action": "accept"},
-                           format="json")
+    response = client.post(
+        f"/api/v1/cases/{case.number}/actions/", {"action": "accept"}, format="json"
+    )
     assert response.status_code == 404
     assert Case.objects.get(pk=case.pk).state == "pending_accept"
 
@@ -88,7 +101,8 @@ def test_not_visible_is_404_like_missing(world):
 def test_action_not_allowed_now_is_409_with_allowed_actions(world):
     case = report(world.grid_worker)
     response = api_client(world.village).post(
-        f"/api/v1/cases/{case.number}/actions/", {"action": "close"}, format="json")
+        f"/api/v1/cases/{case.number}/actions/", {"action": "close"}, format="json"
+    )
     assert response.status_code == 409
     assert response.json() == {
         "detail": "当前状态（待受理）下不能执行该操作。",
@@ -101,7 +115,8 @@ def test_action_not_allowed_now_is_409_with_allowed_actions(world):
 def test_unknown_action_code_is_a_field_error(world):
     case = report(world.grid_worker)
     response = api_client(world.village).post(
-        f"/api/v1/cases/{case.number}/actions/", {"action": "teleport"}, format="json")
+        f"/api/v1/cases/{case.number}/actions/", {"action": "teleport"}, format="json"
+    )
     assert response.status_code == 400 and set(response.json()) == {"action"}
 
 
@@ -121,8 +136,11 @@ def test_leader_is_read_only(world):
     case = report(world.grid_worker)
     client = api_client(world.leader)
     assert client.get(f"/api/v1/cases/{case.number}/").json()["available_actions"] == []
-    response = client.post(f"/api/v1/cases/{case.number}/actions/",
-                           {"action": "supervise", "level": "red", "note": "x"}, format="json")
+    response = client.post(
+        f"/api/v1/cases/{case.number}/actions/",
+        {"action": "supervise", "level": "red", "note": "x"},
+        format="json",
+    )
     assert response.status_code == 403
     assert Case.objects.get(pk=case.pk).version == 1
 
@@ -138,12 +156,17 @@ def test_bad_parameter_is_400_and_changes_nothing(world):
     case = act(w.town, act(w.village, report(w.grid_worker), "escalate"), "accept")
     response = api_client(w.town).post(
         f"/api/v1/cases/{case.number}/actions/",
-        {"action": "supervise", "level": "purple", "note": "x"}, format="json")
+        {"action": "supervise", "level": "purple", "note": "x"},
+        format="json",
+    )
     assert response.status_code == 409  # the town holds it: 督办 is for higher levels
     response = api_client(w.county).post(
         f"/api/v1/cases/{case.number}/actions/",
-        {"action": "supervise", "level": "purple", "note": "x"}, format="json")
+        {"action": "supervise", "level": "purple", "note": "x"},
+        format="json",
+    )
     assert response.status_code == 400
-    assert response.json() == {"level": [
-        "请选择以下之一：normal（普通督办）、yellow（黄牌督办）、red（红牌督办）。"]}
+    assert response.json() == {
+        "level": ["请选择以下之一：normal（普通督办）、yellow（黄牌督办）、red（红牌督办）。"]
+    }
     assert Case.objects.get(pk=case.pk).supervision_level == ""

@@ -108,8 +108,12 @@ def test_deadline_into_year_without_schedule_is_provisional_then_recomputed(
     assert case.due_at == at(2027, 1, 5, 23, 59, 59)
     assert case.clock_provisional is True
     case.number, case.case_type, case.state, case.region_code = "T1", "event", "handling", "99"
-    case.holder_code, case.holder_kind, case.created_at, case.updated_at = "99", "region", (
-        at(2026, 12, 30, 10, 0)), at(2026, 12, 30, 10, 0)
+    case.holder_code, case.holder_kind, case.created_at, case.updated_at = (
+        "99",
+        "region",
+        (at(2026, 12, 30, 10, 0)),
+        at(2026, 12, 30, 10, 0),
+    )
     case.save()
     # The State Council's notice arrives: 1/4 is a holiday too. Entering it recomputes.
     with django_capture_on_commit_callbacks(execute=True):
@@ -124,9 +128,15 @@ def test_deadline_into_year_without_schedule_is_provisional_then_recomputed(
 
 def test_clock_follows_the_matter_catalogue_through_the_loop(world):
     MatterLimit.objects.create(
-        case_type="event", category_code="0204", urgency="low",
-        accept_amount=4, accept_unit="hours", handle_amount=3, handle_unit="working_days",
-        verify_amount=1, verify_unit="working_days",
+        case_type="event",
+        category_code="0204",
+        urgency="low",
+        accept_amount=4,
+        accept_unit="hours",
+        handle_amount=3,
+        handle_unit="working_days",
+        verify_amount=1,
+        verify_unit="working_days",
     )
     with frozen(at(2025, 9, 29, 9, 0)):
         case = report(world.grid_worker)
@@ -155,16 +165,28 @@ def test_subcategory_falls_back_to_parent_then_default(world):
 def test_suspend_resume_through_actions_moves_assist_clocks_too(world):
     w = world
     MatterLimit.objects.create(
-        case_type="event", category_code="0204", urgency="low",
-        accept_amount=4, accept_unit="hours", handle_amount=48, handle_unit="hours",
-        verify_amount=8, verify_unit="hours",
+        case_type="event",
+        category_code="0204",
+        urgency="low",
+        accept_amount=4,
+        accept_unit="hours",
+        handle_amount=48,
+        handle_unit="hours",
+        verify_amount=8,
+        verify_unit="hours",
     )
     with frozen(at(2025, 3, 3, 9, 0)):
         case = report(w.grid_worker)
     case = act(w.village, case, "escalate", now=at(2025, 3, 3, 9, 0))
     case = act(w.town, case, "accept", now=at(2025, 3, 3, 9, 0))
-    case = act(w.town, case, "dispatch", department=w.police_code, assist=[w.sifa_code],
-               now=at(2025, 3, 3, 10, 0))
+    case = act(
+        w.town,
+        case,
+        "dispatch",
+        department=w.police_code,
+        assist=[w.sifa_code],
+        now=at(2025, 3, 3, 10, 0),
+    )
     case = act(w.police, case, "accept", now=at(2025, 3, 3, 11, 0))
     assert case.due_at == at(2025, 3, 5, 11, 0)
     case = act(w.town, case, "suspend", note="等待鉴定", now=at(2025, 3, 4, 11, 0))

@@ -1,8 +1,10 @@
 """Two people acting at once on PostgreSQL (real row locks, separate connections)."""
 
+import importlib
 import threading
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection, connections
 
 from pingan.accounts.roles import Role
@@ -10,16 +12,26 @@ from pingan.events.services import event_report
 from pingan.flow.errors import CaseConflict
 from pingan.flow.models import Case, CaseAction, CaseNumberCounter
 from pingan.flow.services import case_act
+from pingan.regions.lookup import reset_grid_index
 from tests.factories import make_actor
 from tests.flow.factories import IN_G1, TOWN, act, build_world, report
 
 pytestmark = [
-    # serialized_rollback: the flush between tests would drop the seeded categories.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"
     ),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Transactional tests start from flushed tables: seed the event categories and limits
+    again with the data migration's own function."""
+    migration = importlib.import_module("pingan.events.migrations.0002_seed_categories_and_limits")
+    migration.seed(django_apps, None)
+    yield
+    reset_grid_index()
 
 
 def run_together(*jobs):
@@ -64,8 +76,13 @@ def test_two_handlers_at_once_one_wins():
 
 def test_same_idempotency_key_at_once_gives_one_event():
     w = build_world()
-    data = {"category": "0204", "description": "离线补发", "lng": IN_G1[0], "lat": IN_G1[1],
-            "idempotency_key": "offline-42"}
+    data = {
+        "category": "0204",
+        "description": "离线补发",
+        "lng": IN_G1[0],
+        "lat": IN_G1[1],
+        "idempotency_key": "offline-42",
+    }
     results = run_together(
         lambda: event_report(actor=w.grid_worker, **data),
         lambda: event_report(actor=w.grid_worker, **data),
@@ -77,9 +94,9 @@ def test_same_idempotency_key_at_once_gives_one_event():
 
 def test_concurrent_reports_get_distinct_consecutive_numbers():
     w = build_world()
-    results = run_together(*[
-        (lambda i=i: report(w.grid_worker, description=f"事件{i}")) for i in range(6)
-    ])
+    results = run_together(
+        *[(lambda i=i: report(w.grid_worker, description=f"事件{i}")) for i in range(6)]
+    )
     numbers = sorted(case.number for case in results)
     assert [n[-5:] for n in numbers] == ["00001", "00002", "00003", "00004", "00005", "00006"]
     assert CaseNumberCounter.objects.get().last == 6

@@ -15,9 +15,15 @@ pytestmark = pytest.mark.django_db
 def hourly(world):
     """Accept 10 h, handle 10 h, verify 10 h: warn after 8 h, due after 10 h."""
     MatterLimit.objects.create(
-        case_type="event", category_code="0204", urgency="low",
-        accept_amount=10, accept_unit="hours", handle_amount=10, handle_unit="hours",
-        verify_amount=10, verify_unit="hours",
+        case_type="event",
+        category_code="0204",
+        urgency="low",
+        accept_amount=10,
+        accept_unit="hours",
+        handle_amount=10,
+        handle_unit="hours",
+        verify_amount=10,
+        verify_unit="hours",
     )
     with frozen(at(2025, 3, 3, 8, 0)):
         return report(world.grid_worker)
@@ -25,8 +31,9 @@ def hourly(world):
 
 def alerts(case):
     return list(
-        ClockAlert.objects.filter(case=case).order_by("id").values_list(
-            "assist_unit", "clock_kind", "level", "holder_code", "point_at")
+        ClockAlert.objects.filter(case=case)
+        .order_by("id")
+        .values_list("assist_unit", "clock_kind", "level", "holder_code", "point_at")
     )
 
 
@@ -88,7 +95,11 @@ def test_new_clock_can_alert_again_and_flags_reset(world, hourly):
     result = scan_deadlines(now=at(2025, 3, 4, 4, 30))
     assert (result.warn, result.due) == (1, 1)
     assert [(a[1], a[2]) for a in alerts(case)] == [
-        ("accept", "warn"), ("accept", "due"), ("handle", "warn"), ("handle", "due")]
+        ("accept", "warn"),
+        ("accept", "due"),
+        ("handle", "warn"),
+        ("handle", "due"),
+    ]
 
 
 def test_extension_gives_a_new_due_alert(world, hourly):
@@ -96,8 +107,14 @@ def test_extension_gives_a_new_due_alert(world, hourly):
     case = act(world.town, case, "accept", now=at(2025, 3, 3, 9, 0))
     scan_deadlines(now=at(2025, 3, 3, 19, 0))
     assert Case.objects.get(pk=case.pk).is_overdue
-    case = act(world.town, case, "request_extension", note="需要协调",
-               due_at="2025-03-04T12:00:00+08:00", now=at(2025, 3, 3, 19, 30))
+    case = act(
+        world.town,
+        case,
+        "request_extension",
+        note="需要协调",
+        due_at="2025-03-04T12:00:00+08:00",
+        now=at(2025, 3, 3, 19, 30),
+    )
     case = act(world.commander, case, "approve_extension", now=at(2025, 3, 3, 20, 0))
     assert (case.is_overdue, case.due_at) == (False, at(2025, 3, 4, 12, 0))
     assert scan_deadlines(now=at(2025, 3, 4, 12, 0)).due == 1
@@ -108,13 +125,21 @@ def test_assist_clocks_are_scanned(world, hourly):
     w = world
     case = act(w.village, hourly, "escalate", now=at(2025, 3, 3, 8, 0))
     case = act(w.town, case, "accept", now=at(2025, 3, 3, 8, 0))
-    act(w.town, case, "dispatch", department=w.police_code, assist=[w.sifa_code],
-        now=at(2025, 3, 3, 8, 0))
+    act(
+        w.town,
+        case,
+        "dispatch",
+        department=w.police_code,
+        assist=[w.sifa_code],
+        now=at(2025, 3, 3, 8, 0),
+    )
     result = scan_deadlines(now=at(2025, 3, 3, 18, 0))
     assert CaseAssist.objects.get().is_overdue is True
     assist_alerts = [a for a in alerts(case) if a[0] == w.sifa_code]
     assert [(a[1], a[2], a[3]) for a in assist_alerts] == [
-        ("handle", "warn", w.sifa_code), ("handle", "due", w.sifa_code)]
+        ("handle", "warn", w.sifa_code),
+        ("handle", "due", w.sifa_code),
+    ]
     assert (result.warn, result.due) == (2, 2)  # main accept clock and the assist
     assert scan_deadlines(now=at(2025, 3, 3, 19, 0)).due == 0
 

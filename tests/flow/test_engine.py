@@ -24,7 +24,11 @@ def test_report_opens_case_with_number_history_and_accept_clock(world):
     case = report(world.grid_worker)
     assert case.number.startswith("SJ990101") and len(case.number) == 21
     assert (case.state, case.holder_code, case.region_code, case.origin_code) == (
-        "pending_accept", VILLAGE, G1, G1)
+        "pending_accept",
+        VILLAGE,
+        G1,
+        G1,
+    )
     assert case.clock_kind == "accept" and case.due_at > case.warn_at > case.created_at
     (first,) = case.actions.all()
     assert (first.seq, first.action, first.to_holder, first.unit_code) == (1, "report", VILLAGE, G1)
@@ -35,7 +39,12 @@ def test_report_opens_case_with_number_history_and_accept_clock(world):
 def test_available_actions_per_actor(world):
     w = world
     case = report(w.grid_worker)
-    assert available_actions(w.village, case) == ["accept", "handle_locally", "escalate", "transfer"]
+    assert available_actions(w.village, case) == [
+        "accept",
+        "handle_locally",
+        "escalate",
+        "transfer",
+    ]
     assert available_actions(w.grid_worker, case) == ["handle_locally"]
     assert available_actions(w.grid_worker2, case) == []
     # The town centre is above the village: it may supervise, instruct, mark urgent.
@@ -155,8 +164,9 @@ def test_every_action_writes_history_and_audit_in_order(world):
         (3, "accept", TOWN, TOWN),
     ]
     actions = list(
-        AuditRecord.objects.filter(object_id=case.number).order_by("seq").values_list(
-            "action", flat=True)
+        AuditRecord.objects.filter(object_id=case.number)
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
     assert actions == ["case.report", "case.escalate", "case.accept"]
     assert case.version == 3

@@ -72,14 +72,21 @@ def test_inbox_boxes(world, cases):
     assert numbers(inbox(w.town, "supervised")) == [a.number]
     assert numbers(inbox(w.town2, "supervised")) == []
     counts = inbox_counts(w.police)
-    assert counts == {"todo": 1, "awaiting_accept": 1, "overdue": 0, "supervised": 1,
-                      "assisting": 0, "done": 0, "all": 1}
+    assert counts == {
+        "todo": 1,
+        "awaiting_accept": 1,
+        "overdue": 0,
+        "supervised": 1,
+        "assisting": 0,
+        "done": 0,
+        "all": 1,
+    }
 
 
 def test_overdue_box(world, cases):
     from pingan.flow.deadlines import scan_deadlines
 
-    a, b, c, d = cases
+    a, b, c, _ = cases
     scan_deadlines(now=at(2099, 1, 1, 0, 0))
     assert numbers(inbox(world.town, "overdue")) == numbers([a, b])
     assert numbers(inbox(world.county, "overdue")) == numbers([a, b, c])
@@ -108,3 +115,25 @@ def test_admin_roles_see_no_cases(world, cases):
 
     assert visible_cases(make_actor(Role.AUDITOR, "990101")).count() == 0
     assert visible_cases(make_actor(Role.SYSTEM_ADMIN, "990101")).count() == 0
+
+
+def test_transfer_to_a_neighbour_town_makes_it_visible_there(world):
+    w = world
+    case = act(w.village, report(w.grid_worker), "escalate")
+    case = act(w.town, case, "transfer", unit="990101002", note="属于邻镇管辖")
+    assert case.holder_code == "990101002"
+    assert numbers(inbox(w.town2, "awaiting_accept")) == [case.number]
+    assert access_case(w.town2, case.number) == case
+    case = act(w.town2, case, "accept")
+    assert case.command_code == "990101002"
+
+
+def test_town_sees_cases_held_by_its_departments(world):
+    w = world
+    # An event in the neighbour town, sent by the county to this town's police station.
+    case = report(w.town2, point=IN_G3, unit="990101")
+    case = act(w.county, case, "accept")
+    assert numbers(inbox(w.town, "all")) == []
+    case = act(w.county, case, "dispatch", department=w.police_code)
+    assert numbers(inbox(w.town, "all")) == [case.number]
+    assert numbers(inbox(w.town2, "all")) == [case.number]

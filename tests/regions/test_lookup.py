@@ -80,6 +80,31 @@ def test_bulk_agrees_with_shapely_on_irregular_polygons():
         assert index.lookup(x[i], y[i]) == got[i]
 
 
+def test_raster_shortcut_agrees_with_the_exact_path():
+    rng = np.random.default_rng(11)
+    polygons = [
+        shapely.Polygon(
+            np.round(
+                np.column_stack(
+                    [
+                        (k % 10) * 0.01 + 0.005 + rng.uniform(0.002, 0.005, 60) * np.cos(t),
+                        (k // 10) * 0.01 + 0.005 + rng.uniform(0.002, 0.005, 60) * np.sin(t),
+                    ]
+                ),
+                7,
+            )
+        )
+        for k in range(100)
+        for t in [np.sort(rng.uniform(0, 2 * np.pi, 60))]
+    ]
+    index = GridIndex([f"990101001001{k:03d}" for k in range(100)], polygons)
+    x, y = rng.uniform(-0.01, 0.11, 100_000), rng.uniform(-0.01, 0.11, 100_000)
+    with_raster = index.lookup_many(x, y, workers=1)
+    assert (index._raster.cells >= -1).mean() > 0.2  # the shortcut answers a real share
+    index._raster = None
+    assert (index.lookup_many(x, y, workers=1) == with_raster).all()
+
+
 def test_empty_index_and_non_polygons_are_skipped():
     index = GridIndex(["990101001001001"], [shapely.Point(1, 1)])
     assert index.size == 0

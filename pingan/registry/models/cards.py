@@ -80,6 +80,12 @@ class Card(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
 
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: card attributes by name, for reveal_field.
+        if name in ALL_ATTRIBUTE_NAMES:
+            return self.attribute_values().get(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
     def record_kind(self) -> str:
         """The gated record kind (`pingan.accounts.gates`), read by `reveal_field`."""
@@ -107,9 +113,3 @@ class Card(models.Model):
         else:
             self.attributes = dict(values)
             self.attributes_secret = ""
-
-    def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails: card attributes by name, for reveal_field.
-        if name in ALL_ATTRIBUTE_NAMES:
-            return self.attribute_values().get(name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -57,7 +57,10 @@ class Visit(models.Model):
     so they are encrypted."""
 
     card = models.ForeignKey(
-        "registry.Card", verbose_name=_("人员类型卡"), on_delete=models.PROTECT, related_name="visits"
+        "registry.Card",
+        verbose_name=_("人员类型卡"),
+        on_delete=models.PROTECT,
+        related_name="visits",
     )
     region_code = models.CharField(_("所属网格"), max_length=18, db_index=True)
     visited_at = models.DateTimeField(_("走访时间"))
@@ -67,7 +70,10 @@ class Visit(models.Model):
     risk_level_before = models.PositiveSmallIntegerField(_("走访前等级"), null=True, blank=True)
     risk_level_after = models.PositiveSmallIntegerField(_("评估后等级"), null=True, blank=True)
     visitor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("走访人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("走访人"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     position = models.ForeignKey(
         "accounts.Position", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,0 +1,20 @@
+"""Registry writes (DESIGN §8): one transaction each, audited, actor passed explicitly."""
+
+from pingan.registry.services.cards import card_close, card_open, card_update
+from pingan.registry.services.common import ConflictError, require_registry_write
+from pingan.registry.services.houses import house_create
+from pingan.registry.services.people import DuplicatePersonError, person_create, person_update
+from pingan.registry.services.visits import visit_record
+
+__all__ = [
+    "ConflictError",
+    "DuplicatePersonError",
+    "card_close",
+    "card_open",
+    "card_update",
+    "house_create",
+    "person_create",
+    "person_update",
+    "require_registry_write",
+    "visit_record",
+]
