@@ -9,162 +9,42 @@ holder, clock effect, history payload). `services.case_act` runs them inside its
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from pingan.accounts.scope import Actor
 from pingan.flow import clocks, params
-from pingan.flow.errors import ActionInvalid
+from pingan.flow.context import (
+    Ctx,
+    Outcome,
+    add_assists,
+    check_assist_units,
+    check_region_target,
+    last_feedback_unit,
+    open_assists,
+    previous_holder,
+    set_command_on_accept,
+    verifier_unit,
+)
 from pingan.flow.models import (
     SUPERVISION_RANK,
     Case,
-    CaseAction,
-    CaseAssist,
     HolderKind,
     Satisfaction,
     Supervision,
     SupervisionLevel,
 )
-from pingan.flow.types import ActionSpec, CaseType
 from pingan.flow.units import (
     actor_unit,
     acts_for,
     is_above,
     parent_command_unit,
-    unit_exists,
-    unit_kind,
     unit_region,
 )
 from pingan.regions.models import Department, Region
 
-# Fallback limits when the matter catalogue has no row for a case type at all.
-DEFAULT_LIMITS = {
-    "accept": ("1", "working_days"),
-    "handle": ("5", "working_days"),
-    "verify": ("2", "working_days"),
-}
 DEFAULT_SUPERVISION_POINTS = {"normal": 0, "yellow": 5, "red": 10}
 DEFAULT_SUPERVISION_RESPONSE_HOURS = {"normal": 48, "yellow": 24, "red": 8}
-
-
-@dataclass
-class Ctx:
-    actor: Actor
-    case: Case
-    case_type: CaseType
-    spec: ActionSpec
-    now: dt.datetime
-    params: dict[str, Any]
-    note: str
-    seq: int
-
-
-@dataclass
-class Outcome:
-    to_state: str | None = None
-    to_holder: str | None = None
-    clock: str | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-    # Run after the history row exists (rows that point at the action's seq).
-    after: list[Callable[[], None]] = field(default_factory=list)
-
-
-# --- helpers ------------------------------------------------------------------------------
-def start_clock(case_type: CaseType, case: Case, clock, kind: str, now: dt.datetime) -> None:
-    """Start clock `kind` on `clock` (the case or a CaseAssist) from the matter catalogue."""
-    from decimal import Decimal
-
-    limit = clocks.limit_for(case.case_type, case_type.category_chain(case), case.urgency, kind)
-    amount, unit = limit or DEFAULT_LIMITS[kind]
-    clocks.clock_start(clock, kind=kind, start=now, amount=Decimal(amount), unit=unit)
-
-
-def previous_holder(case: Case) -> str:
-    """The unit that handed the case to its current holder ("" when it started there)."""
-    row = (
-        CaseAction.objects.filter(case=case, to_holder=case.holder_code)
-        .exclude(from_holder__in=["", case.holder_code])
-        .order_by("-seq")
-        .values_list("from_holder", flat=True)
-        .first()
-    )
-    return row or ""
-
-
-def last_feedback_unit(case: Case) -> str:
-    row = (
-        CaseAction.objects.filter(case=case, action="feedback")
-        .exclude(to_holder="")
-        .exclude(from_holder="")
-        .order_by("-seq")
-        .values_list("from_holder", flat=True)
-        .first()
-    )
-    return row or case.command_code or case.holder_code
-
-
-def verifier_unit(case: Case, handler_code: str) -> str:
-    """Who checks the result on site: the case's grid worker, else the reporting unit."""
-    grid = case.region_code[:15] if len(case.region_code) >= 15 else ""
-    for candidate in (grid, case.origin_code, case.command_code):
-        if candidate and candidate != handler_code:
-            return candidate
-    return case.command_code or handler_code
-
-
-def _check_region_target(code: str, field_name: str) -> None:
-    if not code.isdigit() or not Region.objects.filter(code=code).exists():
-        raise params.fail(field_name, _("单位 %(code)s 不存在。") % {"code": code})
-
-
-def _check_assist_units(ctx: Ctx, codes: list[str], field_name: str) -> None:
-    case = ctx.case
-    scope = unit_region(case.command_code or case.holder_code)
-    existing = set(case.assists.values_list("unit_code", flat=True))
-    for code in codes:
-        if code == case.holder_code:
-            raise params.fail(
-                field_name, _("主办单位不能同时作为协办单位：%(code)s。") % {"code": code}
-            )
-        if code in existing:
-            raise params.fail(field_name, _("%(code)s 已是协办单位。") % {"code": code})
-        if not unit_exists(code):
-            raise params.fail(field_name, _("单位 %(code)s 不存在或已停用。") % {"code": code})
-        if not unit_region(code).startswith(scope):
-            raise params.fail(field_name, _("%(code)s 不在本案主责单位辖区内。") % {"code": code})
-
-
-def _add_assists(ctx: Ctx, codes: list[str]) -> Callable[[], None]:
-    def create() -> None:
-        for code in codes:
-            assist = CaseAssist(
-                case=ctx.case,
-                unit_kind=unit_kind(code),
-                unit_code=code,
-                added_seq=ctx.seq,
-                created_at=ctx.now,
-            )
-            start_clock(ctx.case_type, ctx.case, assist, "handle", ctx.now)
-            assist.save()
-
-    return create
-
-
-def _open_assists(case: Case):
-    return case.assists.filter(done_at__isnull=True)
-
-
-def _set_command_on_accept(case: Case) -> None:
-    """A region unit that accepts becomes the command unit unless it sits below it."""
-    unit = case.holder_code
-    if case.holder_kind != HolderKind.REGION:
-        return
-    if not case.command_code or not unit.startswith(case.command_code):
-        case.command_code = unit
 
 
 # --- handlers -----------------------------------------------------------------------------
@@ -179,7 +59,7 @@ class Handler:
 class Accept(Handler):
     def apply(self, ctx):
         ctx.case.is_returned = False
-        _set_command_on_accept(ctx.case)
+        set_command_on_accept(ctx.case)
         return Outcome()
 
 
@@ -188,7 +68,7 @@ class HandleLocally(Handler):
         case = ctx.case
         case.command_code = case.command_code or case.holder_code
         case.closed_at = ctx.now
-        for assist in _open_assists(case):
+        for assist in open_assists(case):
             clocks.clock_stop(assist)
             assist.save()
         return Outcome(payload={"result": ctx.note})
@@ -206,7 +86,7 @@ class Escalate(Handler):
 class Assign(Handler):
     def apply(self, ctx):
         code = params.unit_code(ctx.params, "unit")
-        _check_region_target(code, "unit")
+        check_region_target(code, "unit")
         if not is_above(ctx.case.holder_code, code):
             raise params.fail("unit", _("只能交办给本单位下级的区划或网格。"))
         return Outcome(to_holder=code, payload={"unit": code})
@@ -224,10 +104,10 @@ class Dispatch(Handler):
         if code in assists:
             raise params.fail("assist", _("主办部门不能同时作为协办单位。"))
         # Assists are checked against the command unit, i.e. after this dispatch.
-        _check_assist_units(ctx, assists, "assist")
+        check_assist_units(ctx, assists, "assist")
         out = Outcome(to_holder=code, payload={"department": code, "assist": assists})
         if assists:
-            out.after.append(_add_assists(ctx, assists))
+            out.after.append(add_assists(ctx, assists))
         return out
 
 
@@ -238,7 +118,7 @@ class Transfer(Handler):
         if code == case.holder_code:
             raise params.fail("unit", _("不能转办给本单位。"))
         if case.holder_kind == HolderKind.REGION:
-            _check_region_target(code, "unit")
+            check_region_target(code, "unit")
             if len(code) != len(case.holder_code) or code[:-3] != case.holder_code[:-3]:
                 raise params.fail("unit", _("只能转办给同一上级下的同级单位。"))
         else:
@@ -253,8 +133,8 @@ class AddAssist(Handler):
         codes = params.unit_codes(ctx.params, "units")
         if not codes:
             raise params.fail("units", _("请选择协办单位。"))
-        _check_assist_units(ctx, codes, "units")
-        return Outcome(payload={"units": codes}, after=[_add_assists(ctx, codes)])
+        check_assist_units(ctx, codes, "units")
+        return Outcome(payload={"units": codes}, after=[add_assists(ctx, codes)])
 
 
 class Return(Handler):
@@ -341,7 +221,7 @@ class Suspend(Handler):
     def apply(self, ctx):
         case = ctx.case
         case.suspended_from_state = case.state
-        for assist in _open_assists(case):
+        for assist in open_assists(case):
             clocks.clock_pause(assist, now=ctx.now)
             assist.save()
         return Outcome()
@@ -352,7 +232,7 @@ class Resume(Handler):
         case = ctx.case
         to_state = case.suspended_from_state or "handling"
         case.suspended_from_state = ""
-        for assist in _open_assists(case):
+        for assist in open_assists(case):
             clocks.clock_resume(assist, now=ctx.now)
             assist.save()
         return Outcome(to_state=to_state)
@@ -368,7 +248,7 @@ class Feedback(Handler):
         case = ctx.case
         if not acts_for(ctx.actor, case.holder_code):
             unit = actor_unit(ctx.actor)
-            assist = _open_assists(case).get(unit_code=unit)
+            assist = open_assists(case).get(unit_code=unit)
             assist.done_at, assist.note = ctx.now, ctx.note
             clocks.clock_stop(assist)
             assist.save()
@@ -394,7 +274,7 @@ class Close(Handler):
     def apply(self, ctx):
         case = ctx.case
         case.closed_at = ctx.now
-        for assist in _open_assists(case):
+        for assist in open_assists(case):
             clocks.clock_stop(assist)
             assist.save()
         return Outcome()
@@ -495,4 +375,4 @@ HANDLERS: dict[str, Handler] = {
     "mark_urgent": MarkUrgent(),
 }
 
-__all__ = ["HANDLERS", "ActionInvalid", "Ctx", "Outcome", "start_clock"]
+__all__ = ["HANDLERS"]

@@ -9,7 +9,7 @@ read like region positions. "Not found" and "not yours" are the same 404 (`acces
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from pingan.accounts.roles import ADMIN_ROLES, Role
 from pingan.accounts.scope import Actor, get_in_scope_or_404, scope_by_region
@@ -82,11 +82,10 @@ def inbox(actor: Actor, box: str = "todo") -> QuerySet[Case]:
             Q(holder_code=unit) & ~Q(state__in=final)
         )
         return qs.order_by("-updated_at", "-id")
-    return (
-        qs.order_by("due_at", "-created_at", "-id")
-        if box != "supervised"
-        else qs.order_by("-updated_at", "-id")
-    )
+    if box == "supervised":
+        return qs.order_by("-updated_at", "-id")
+    # Earliest due first; cases without a running clock last on every backend.
+    return qs.order_by(F("due_at").asc(nulls_last=True), "-created_at", "-id")
 
 
 def inbox_counts(actor: Actor) -> dict[str, int]:

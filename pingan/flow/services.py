@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from pingan.accounts.scope import Actor, require_write
 from pingan.audit.services import audit_log
 from pingan.flow import clocks
-from pingan.flow.actions import HANDLERS, Ctx, start_clock
+from pingan.flow.actions import HANDLERS
+from pingan.flow.context import Ctx, start_clock
 from pingan.flow.errors import ActionInvalid, ActionNotAllowed, CaseConflict
 from pingan.flow.models import Case, CaseAction, Supervision, Urgency
 from pingan.flow.numbering import next_case_number

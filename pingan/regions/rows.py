@@ -52,8 +52,7 @@ class CleanRow:
     name: str
     level: str
     parent_code: str | None
-    geom: BaseGeometry | None
-    geojson: dict | None
+    geom: BaseGeometry | None  # normalised; GeoJSON is produced only when written
     centroid: tuple[float, float] | None
     action: str = ""  # set by the import service: "create", "update" or "keep"
 

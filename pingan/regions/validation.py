@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from pingan.regions.geometry import CRS_CHOICES, GeometryError, centroid, clean_geometry, to_geojson
+from pingan.regions.geometry import CRS_CHOICES, GeometryError, centroid, clean_geometry
 from pingan.regions.models import GRID_LEVELS, LEVEL_BY_CODE_LENGTH, Region, RegionLevel
 from pingan.regions.rows import (
     CODE_LENGTHS,
@@ -177,7 +177,6 @@ def _clean_row(
         level=level,
         parent_code=parent_code,
         geom=geom,
-        geojson=to_geojson(geom) if geom is not None else None,
         centroid=centroid(geom) if geom is not None else None,
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pingan.registry.api import cards, kinds, people
+from pingan.registry.api import cards, kinds, people, units
 
 urlpatterns = [
     path("people/", people.PeopleView.as_view(), name="api-people"),
@@ -19,6 +19,10 @@ urlpatterns = [
     path("cards/<int:card_id>/reveal/", cards.CardRevealView.as_view(), name="api-card-reveal"),
     path("cards/<int:card_id>/visits/", cards.CardVisitsView.as_view(), name="api-card-visits"),
     path("houses/", cards.HousesView.as_view(), name="api-houses"),
+    path("houses/<int:house_id>/reveal/", cards.HouseRevealView.as_view(), name="api-house-reveal"),
+    path("organizations/", units.OrganizationsView.as_view(), name="api-organizations"),
+    path("places/", units.PlacesView.as_view(), name="api-places"),
+    path("routes/", units.RoutesView.as_view(), name="api-routes"),
     path("registry/kinds/", kinds.KindsView.as_view(), name="api-registry-kinds"),
     path(
         "registry/overdue-counts/",

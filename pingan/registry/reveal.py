@@ -21,7 +21,7 @@ from pingan.core.reveal import reveal_field
 from pingan.registry.attributes import display_attributes
 from pingan.registry.codes import Labels
 from pingan.registry.kinds import SPECS
-from pingan.registry.models import Card, Person
+from pingan.registry.models import Card, House, Person
 from pingan.registry.selectors import visible_cards
 
 PERSON_FIELDS = ("id_number", "phone")
@@ -92,3 +92,13 @@ def card_reveal(
     return display_attributes(
         spec, {n: values[n] for n in names}, labels, names=set(names), masked=False
     )
+
+
+def house_reveal(*, actor: Actor, house: House, reason: str) -> dict[str, float | None]:
+    """The precise point of a house (lists show it rounded to 0.01°). Region positions in
+    scope with a non-read-only role; audited per coordinate."""
+    values: dict[str, float | None] = {}
+    for name in ("lng", "lat"):
+        reveal_field(actor=actor, obj=house, field=name, reason=reason)
+        values[name] = getattr(house, name)
+    return values

@@ -23,7 +23,16 @@ from pingan.accounts import gates
 from pingan.accounts.roles import ADMIN_ROLES
 from pingan.accounts.scope import Actor, get_in_scope_or_404, scope_by_region
 from pingan.registry.kinds import CardKind
-from pingan.registry.models import Card, CardStatus, House, Person, Visit
+from pingan.registry.models import (
+    Card,
+    CardStatus,
+    House,
+    Organization,
+    Person,
+    Place,
+    Route,
+    Visit,
+)
 from pingan.registry.search import query_q
 
 # Gate field names for a person's base fields → the API's field names.
@@ -88,6 +97,14 @@ def visible_houses(actor: Actor) -> QuerySet[House]:
     if _no_registry(actor) or actor.is_department:
         return House.objects.none()
     return scope_by_region(actor, House.objects.all())
+
+
+def visible_units(actor: Actor, model: type[Organization | Place | Route]) -> QuerySet:
+    """Organizations, places or routes in the actor's region (region positions only; no
+    gate opens them to departments)."""
+    if _no_registry(actor) or actor.is_department:
+        return model.objects.none()
+    return scope_by_region(actor, model.objects.all()).order_by("region_code", "name", "id")
 
 
 def access_person(actor: Actor, person_id: int | str) -> Person:

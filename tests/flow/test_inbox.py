@@ -137,3 +137,13 @@ def test_town_sees_cases_held_by_its_departments(world):
     case = act(w.county, case, "dispatch", department=w.police_code)
     assert numbers(inbox(w.town, "all")) == [case.number]
     assert numbers(inbox(w.town2, "all")) == [case.number]
+
+
+def test_cases_without_a_clock_come_last_in_todo(world):
+    w = world
+    done = act(w.town, act(w.village, report(w.grid_worker), "escalate"), "accept")
+    done = act(w.town, done, "feedback", note="已处理")
+    done = act(w.grid_worker, done, "verify_pass")  # pending_close at the town: no clock
+    waiting = act(w.village, report(w.grid_worker), "escalate")
+    assert done.due_at is None and waiting.due_at is not None
+    assert [c.number for c in inbox(w.town, "todo")] == [waiting.number, done.number]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from pingan.regions.geometry import to_geojson
 from pingan.regions.validation import RegionRow, parent_code_of, validate_rows
 from tests.regions.factories import GRID_A, GRID_B, VILLAGE, box, build_base_tree, row
 
@@ -219,7 +220,7 @@ def test_shrinking_a_village_warns_about_its_existing_grids():
 
 def test_gcj02_input_is_converted_before_checks():
     result = validate_rows([row("99", "示范省", box(116.0, 39.0, 116.01, 39.01))], crs="gcj02")
-    ring = result.rows[0].geojson["coordinates"][0]
+    ring = to_geojson(result.rows[0].geom)["coordinates"][0]
     # GCJ-02 is shifted north-east of WGS84 around Beijing, so WGS84 is further south-west.
     assert 115.99 < ring[0][0] < 116.0
     assert 38.99 < ring[0][1] < 39.0

@@ -249,7 +249,9 @@ def test_patch_and_version_conflict(world):
     stale = client.patch(url, {"version": 1, "address": "旧"}, format="json")
     assert stale.status_code == 409
     assert stale.json() == {"detail": "该人员信息已被他人修改，请刷新后重试。"}
-    assert client.patch(f"{PEOPLE}{world.p_b1.pk}/", {"version": 1}, format="json").status_code == 404
+    assert (
+        client.patch(f"{PEOPLE}{world.p_b1.pk}/", {"version": 1}, format="json").status_code == 404
+    )
 
 
 def test_department_cannot_patch(world):

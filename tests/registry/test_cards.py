@@ -105,13 +105,20 @@ def test_masked_attributes_are_validated_and_masked():
     guardian = make_id(birth="19600101", seq=11)
     values, errors = clean_attributes(
         spec,
-        {"diagnosis": "01", "guardian_id_number": guardian.lower(), "guardian_phone": "138 0013 8000"},
+        {
+            "diagnosis": "01",
+            "guardian_id_number": guardian.lower(),
+            "guardian_phone": "138 0013 8000",
+        },
         valid(CardKind.MENTAL_DISORDER),
     )
     assert errors == {}
     assert values["guardian_phone"] == "13800138000"
     assert mask_value(spec.field("guardian_phone"), values["guardian_phone"]) == "138****8000"
-    assert mask_value(spec.field("guardian_id_number"), guardian) == guardian[:6] + "*" * 8 + guardian[-4:]
+    assert (
+        mask_value(spec.field("guardian_id_number"), guardian)
+        == guardian[:6] + "*" * 8 + guardian[-4:]
+    )
     doc = SPECS[CardKind.OVERSEAS].field("document_number")
     assert mask_value(doc, "E12345678") == "*****5678"
     _v, errors = clean_attributes(
@@ -194,7 +201,9 @@ def test_open_validation_errors_are_prefixed_and_nothing_saved(setup):
         )
     assert info.value.message_dict == {
         "attributes.diagnosis": ["目前诊断类型：“感冒”不是代码表“目前诊断类型”中的有效值。"],
-        "risk_level": ["危险性评估等级只能是：0（0级）、1（1级）、2（2级）、3（3级）、4（4级）、5（5级）。"],
+        "risk_level": [
+            "危险性评估等级只能是：0（0级）、1（1级）、2（2级）、3（3级）、4（4级）、5（5级）。"
+        ],
         "attention": ["“极高”不是有效的关注程度。"],
         "opened_on": ["列管日期不能晚于今天。"],
     }
@@ -239,7 +248,9 @@ def test_key_youth_age_range(setup):
     assert card.attribute_values() == {"youth_types": ["01"]}
     adult = make_person(GRID_A1A, "成年人", id_number=make_id(birth="1990" + "0101", seq=13))
     with pytest.raises(ValidationError) as info:
-        card_open(actor=worker, person=adult, kind=CardKind.KEY_YOUTH, attributes={"youth_types": "01"})
+        card_open(
+            actor=worker, person=adult, kind=CardKind.KEY_YOUTH, attributes={"youth_types": "01"}
+        )
     assert info.value.message_dict == {
         "kind": ["重点青少年应为 6–25 周岁，该人员列管时为 36 周岁。"]
     }

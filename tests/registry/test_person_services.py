@@ -63,7 +63,11 @@ def test_create_normalises_derives_and_audits(worker):
         ethnicity="汉族",
     )
     person.refresh_from_db()
-    assert (person.name, person.name_pinyin, person.name_initials) == ("单 田芳", "shantianfang", "stf")
+    assert (person.name, person.name_pinyin, person.name_initials) == (
+        "单 田芳",
+        "shantianfang",
+        "stf",
+    )
     assert person.id_number == MALE_1990
     assert (person.sex, person.birth_date) == ("1", date(1990, 1, 1))
     assert person.ethnicity == "01"
@@ -88,9 +92,7 @@ def test_sensitive_columns_are_ciphertext_in_the_database(worker):
         actor=worker, name="张三", id_number=MALE_1990, region_code=GRID_A1A, phone="13812345678"
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id_number, phone FROM registry_person WHERE id = %s", [person.pk]
-        )
+        cursor.execute("SELECT id_number, phone FROM registry_person WHERE id = %s", [person.pk])
         raw_id, raw_phone = cursor.fetchone()
     assert raw_id.startswith("v1:") and MALE_1990 not in raw_id
     assert raw_phone.startswith("v1:") and "13812345678" not in raw_phone
@@ -117,7 +119,9 @@ def test_every_field_error_at_once_and_nothing_saved(worker):
     assert errors["name"] == ["请填写姓名。"]
     assert errors["id_number"][0].startswith("校验码错误")
     assert errors["region_code"] == ["该网格不在您的管辖范围内。"]
-    assert errors["phone"] == ["联系电话应为11位手机号码，或带区号的固定电话号码（如 0871-12345678）。"]
+    assert errors["phone"] == [
+        "联系电话应为11位手机号码，或带区号的固定电话号码（如 0871-12345678）。"
+    ]
     assert errors["ethnicity"] == ["“火星族”不是有效的民族代码。"]
     assert not Person.objects.exists()
     assert not AuditRecord.objects.filter(action="registry.person.create").exists()

@@ -60,13 +60,12 @@ class CaseListSerializer(serializers.ModelSerializer):
     def get_state_label(self, case: Case) -> str:
         return get_case_type(case.case_type).state_label(case.state)
 
-    @staticmethod
-    def _names(serializer) -> dict[str, str]:
-        return serializer.context.get("names", {})
+    def _names(self) -> dict[str, str]:
+        return self.context.get("names", {})
 
     @extend_schema_field(UnitSerializer(allow_null=True))
     def get_holder(self, case: Case):
-        return _unit(case.holder_code, self._names(self))
+        return _unit(case.holder_code, self._names())
 
 
 class AvailableActionSerializer(serializers.Serializer):
@@ -153,11 +152,11 @@ class CaseDetailSerializer(CaseListSerializer):
 
     @extend_schema_field(UnitSerializer(allow_null=True))
     def get_command(self, case: Case):
-        return _unit(case.command_code, self._names(self))
+        return _unit(case.command_code, self._names())
 
     @extend_schema_field(UnitSerializer(allow_null=True))
     def get_origin(self, case: Case):
-        return _unit(case.origin_code, self._names(self))
+        return _unit(case.origin_code, self._names())
 
     @extend_schema_field(ClockSerializer)
     def get_clock(self, case: Case):
@@ -186,7 +185,7 @@ class CaseDetailSerializer(CaseListSerializer):
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, case: Case):
         case_type = get_case_type(case.case_type)
-        names = self._names(self)
+        names = self._names()
         labels = {code: str(spec.label) for code, spec in case_type.actions.items()}
         labels["report"] = str(_("上报"))
         return [
@@ -210,7 +209,7 @@ class CaseDetailSerializer(CaseListSerializer):
 
     @extend_schema_field(AssistSerializer(many=True))
     def get_assists(self, case: Case):
-        names = self._names(self)
+        names = self._names()
         return [
             {
                 "unit": _unit(a.unit_code, names),
@@ -224,7 +223,7 @@ class CaseDetailSerializer(CaseListSerializer):
 
     @extend_schema_field(SupervisionSerializer(many=True))
     def get_supervisions(self, case: Case):
-        names = self._names(self)
+        names = self._names()
         return [
             {
                 "level": s.level,

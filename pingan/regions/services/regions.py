@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
+import shapely
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry.base import BaseGeometry
 
-from pingan.regions.geometry import from_stored, to_wkt
+from pingan.regions.geometry import from_stored, to_geojson, to_wkt
 from pingan.regions.models import GridIndexVersion, Region
 from pingan.regions.rows import DB_CHUNK, CleanRow, Issue, RegionRow
 from pingan.regions.services.common import (
@@ -22,6 +24,7 @@ from pingan.regions.services.common import (
     grid_index_version_bump,
     require_region_admin,
 )
+from pingan.regions.spatial import geometries_from_stored, with_geometry_text
 from pingan.regions.validation import validate_rows
 
 if TYPE_CHECKING:
@@ -70,13 +73,20 @@ class ImportReport:
         }
 
 
-def _stored_rows(codes: Sequence[str]) -> dict[str, tuple[str, dict | None]]:
-    found: dict[str, tuple[str, dict | None]] = {}
+def _stored_rows(codes: Sequence[str]) -> dict[str, tuple[str, BaseGeometry | None]]:
+    """name and polygon of the stored regions among `codes` (polygons parsed in C: a
+    province re-import compares 85,000 of them, and Python dicts would cost ~1 GB)."""
+    found: dict[str, tuple[str, BaseGeometry | None]] = {}
     ordered = sorted(codes)
     for start in range(0, len(ordered), DB_CHUNK):
         chunk = ordered[start : start + DB_CHUNK]
-        query = Region.objects.filter(code__in=chunk).values_list("code", "name", "geometry")
-        found.update((code, (name, geometry)) for code, name, geometry in query)
+        query = with_geometry_text(Region.objects.filter(code__in=chunk)).values_list(
+            "code", "name", "geometry_text"
+        )
+        rows = list(query)
+        geoms = geometries_from_stored([text or "null" for _code, _name, text in rows])
+        for (code, name, _text), geom in zip(rows, geoms, strict=True):
+            found[code] = (name, geom)
     return found
 
 
@@ -144,8 +154,11 @@ def _validate_into(report: ImportReport, rows: Sequence[RegionRow], crs: str) ->
             report.created += 1
             continue
         name, geometry = stored[row.code]
-        new_geometry = row.geojson if row.geojson is not None else geometry
-        if name == row.name and new_geometry == geometry:
+        # Exact vertex-by-vertex equality: what would be stored is what is stored.
+        same_shape = row.geom is None or (
+            geometry is not None and bool(shapely.equals_exact(row.geom, geometry, tolerance=0))
+        )
+        if name == row.name and same_shape:
             row.action = "keep"
             report.unchanged += 1
         else:
@@ -155,33 +168,35 @@ def _validate_into(report: ImportReport, rows: Sequence[RegionRow], crs: str) ->
 
 
 def _write(clean: list[CleanRow]) -> None:
+    """Insert and update in batches, parents first (sorted by code length) so foreign keys
+    hold at every statement; GeoJSON is produced per batch to keep memory flat."""
     now = timezone.now()
-    creates, updates = [], []
-    for row in sorted(clean, key=lambda r: (len(r.code), r.code)):
-        region = Region(
-            code=row.code,
-            name=row.name,
-            level=row.level,
-            parent_id=row.parent_code,
-            geometry=row.geojson,
-            centroid_lng=row.centroid[0] if row.centroid else None,
-            centroid_lat=row.centroid[1] if row.centroid else None,
-            updated_at=now,
-        )
-        if row.action == "create":
-            creates.append(region)
-        elif row.action == "update":
-            updates.append((region, row.geojson is not None))
-    # Parents first (sorted by code length), so foreign keys hold at every statement.
-    Region.objects.bulk_create(creates, batch_size=WRITE_BATCH)
-    with_geometry = [r for r, has in updates if has]
-    names_only = [r for r, has in updates if not has]
-    Region.objects.bulk_update(
-        with_geometry,
-        ["name", "geometry", "centroid_lng", "centroid_lat", "updated_at"],
-        batch_size=WRITE_BATCH // 5,
+    ordered = sorted(clean, key=lambda r: (len(r.code), r.code))
+    creates = [r for r in ordered if r.action == "create"]
+    reshaped = [r for r in ordered if r.action == "update" and r.geom is not None]
+    renamed = [r for r in ordered if r.action == "update" and r.geom is None]
+    for start in range(0, len(creates), WRITE_BATCH):
+        batch = [_region(row, now) for row in creates[start : start + WRITE_BATCH]]
+        Region.objects.bulk_create(batch)
+    fields = ["name", "geometry", "centroid_lng", "centroid_lat", "updated_at"]
+    for start in range(0, len(reshaped), WRITE_BATCH // 5):
+        batch = [_region(row, now) for row in reshaped[start : start + WRITE_BATCH // 5]]
+        Region.objects.bulk_update(batch, fields)
+    batch = [_region(row, now) for row in renamed]
+    Region.objects.bulk_update(batch, ["name", "updated_at"], batch_size=WRITE_BATCH)
+
+
+def _region(row: CleanRow, now) -> Region:
+    return Region(
+        code=row.code,
+        name=row.name,
+        level=row.level,
+        parent_id=row.parent_code,
+        geometry=to_geojson(row.geom) if row.geom is not None else None,
+        centroid_lng=row.centroid[0] if row.centroid else None,
+        centroid_lat=row.centroid[1] if row.centroid else None,
+        updated_at=now,
     )
-    Region.objects.bulk_update(names_only, ["name", "updated_at"], batch_size=WRITE_BATCH)
 
 
 # --- export ---------------------------------------------------------------------------------

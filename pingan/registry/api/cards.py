@@ -27,10 +27,11 @@ from pingan.registry.api.serializers import (
 )
 from pingan.registry.models import Visit
 from pingan.registry.present import card_data, house_data, labels_for_display, visit_data
-from pingan.registry.reveal import card_reveal
+from pingan.registry.reveal import card_reveal, house_reveal
 from pingan.registry.selectors import (
     OVERDUE_LEVELS,
     access_card,
+    access_house,
     card_visits,
     house_list,
     overdue_cards,
@@ -250,3 +251,31 @@ class HousesView(GenericAPIView):
         except ValidationError as exc:
             return error_response(exc)
         return Response(house_data(house, 0), status=status.HTTP_201_CREATED)
+
+
+class HouseRevealResponseSerializer(serializers.Serializer):
+    lng = serializers.FloatField(allow_null=True)
+    lat = serializers.FloatField(allow_null=True)
+
+
+@extend_schema(tags=[TAG])
+class HouseRevealView(GenericAPIView):
+    permission_classes = [ActorRequired]
+    serializer_class = RevealSerializer
+
+    @extend_schema(
+        summary="查看房屋精确坐标（留痕）",
+        request=RevealSerializer,
+        responses={200: HouseRevealResponseSerializer, **ERRORS},
+    )
+    def post(self, request, house_id: int):
+        body = RevealSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        house = access_house(request.actor, house_id)
+        try:
+            values = house_reveal(
+                actor=request.actor, house=house, reason=body.validated_data["reason"]
+            )
+        except ValidationError as exc:
+            return error_response(exc)
+        return Response(values)

@@ -238,6 +238,8 @@ def card_update(
         current = Card.objects.select_for_update().get(pk=card.pk)
         if current.version != version:
             raise ConflictError(_("该信息已被他人修改，请刷新后重试。"))
+        if current.status != CardStatus.ACTIVE:
+            raise ValidationError({"status": [_("已注销的信息不能修改。")]})
         changed = []
         if values is not None and values != current.attribute_values():
             current.set_attribute_values(values)

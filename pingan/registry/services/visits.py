@@ -83,6 +83,8 @@ def visit_record(
         raise ValidationError(errors)
     with transaction.atomic():
         current = Card.objects.select_for_update().get(pk=card.pk)
+        if current.status != CardStatus.ACTIVE:  # closed since the caller read it
+            raise ValidationError({"card": [_("已注销的人员不再走访。")]})
         visit = Visit(
             card=current,
             region_code=current.region_code,
