@@ -51,8 +51,10 @@ def _phone_q(term: str) -> Q | None:
     return Q(phone_hash=phone_hash(phone)) if phone else None
 
 
-def term_q(term: str) -> Q:
-    """The condition for one search term (see the module docstring)."""
+def term_q(term: str, *, phone_allowed: bool = True) -> Q:
+    """The condition for one search term (see the module docstring). Without
+    `phone_allowed` (actors who may not see phones) a phone number matches no one, so the
+    search cannot be used to learn whose number it is."""
     upper = term.upper()
     if _ID_FULL.match(upper):
         try:
@@ -62,7 +64,7 @@ def term_q(term: str) -> Q:
         return Q(id_hash=id_hash(number))
     phone = _phone_q(term)
     if phone is not None:
-        return phone
+        return phone if phone_allowed else Q(pk__in=[])
     if _ID_TAIL.match(upper):
         return Q(**{f"id_tail{len(upper)}_hash": id_tail_hash(upper)})
     lower = term.lower()
@@ -88,9 +90,9 @@ def parse_query(q: str) -> list[str]:
     return terms
 
 
-def query_q(q: str) -> Q | None:
+def query_q(q: str, *, phone_allowed: bool = True) -> Q | None:
     """The AND of every term's condition; None for an empty query."""
     terms = parse_query(q)
     if not terms:
         return None
-    return reduce(lambda a, b: a & b, (term_q(t) for t in terms))
+    return reduce(lambda a, b: a & b, (term_q(t, phone_allowed=phone_allowed) for t in terms))

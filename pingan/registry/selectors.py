@@ -148,10 +148,12 @@ def _with_cards(actor: Actor, people: QuerySet[Person]) -> QuerySet[Person]:
 def search_people(actor: Actor, q: str = "") -> QuerySet[Person]:
     """People in the actor's scope matching `q` (syntax: `search.py`), with the cards the
     actor may see prefetched as `visible_cards`. One query for the people plus one for
-    their cards, whatever the page size. Raises `ValidationError` ({"q": …}) for a
+    their cards, whatever the page size. Departments cannot search by phone (their gates
+    do not open it). Raises `ValidationError` ({"q": …}) for a
     malformed full ID number or an over-long query."""
     people = visible_people(actor)
-    condition = query_q(q)
+    fields = person_fields_for(actor)
+    condition = query_q(q, phone_allowed=fields is None or "phone" in fields)
     if condition is not None:
         people = people.filter(condition)
     return _with_cards(actor, people.order_by("name_pinyin", "id"))

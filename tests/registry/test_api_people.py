@@ -93,6 +93,13 @@ def test_department_list_has_only_gate_fields_and_gated_cards(world):
     assert api_client(world.minzheng).get(PEOPLE).json()["count"] == 0
 
 
+def test_departments_cannot_look_people_up_by_phone(world):
+    client = api_client(world.weijian)
+    assert client.get(PEOPLE, {"q": "13812345678"}).json()["count"] == 0
+    assert client.get(PEOPLE, {"q": "zsf"}).json()["count"] == 1
+    assert api_client(world.county).get(PEOPLE, {"q": "13812345678"}).json()["count"] == 1
+
+
 def test_list_query_count_is_constant(world, django_assert_max_num_queries):
     client = api_client(world.county)
     with django_assert_max_num_queries(12) as few:
