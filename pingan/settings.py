@@ -269,4 +269,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("PINGAN_LOG_LEVEL", "INFO")},
+    # Configured here so `run_huey` does not add a second handler of its own.
+    "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
 }

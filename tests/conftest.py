@@ -19,7 +19,7 @@ def argon2_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path):
-    """Every test gets its own key file, and Huey tasks run inline.
+    """Every test gets its own key file and fresh caches, and Huey tasks run inline.
 
     The djhuey instance is built at import time, so the HUEY setting cannot switch it to
     immediate mode; flip the instance itself.
@@ -27,13 +27,15 @@ def _isolated_settings(settings, tmp_path):
     settings.PINGAN_DATA_KEY = ""
     settings.PINGAN_DATA_KEY_FILE = tmp_path / "data-key.txt"
     from pingan.core.crypto import reset_keyring_cache
+    from pingan.regions.lookup import reset_grid_index
     from pingan.workdays import calendar
 
     previous_immediate = HUEY.immediate
     HUEY.immediate = True
-    reset_keyring_cache()
-    calendar.reset_cache()
+    # Per-process caches must not leak one test's database state into the next.
+    for reset in (reset_keyring_cache, calendar.reset_cache, reset_grid_index):
+        reset()
     yield
-    reset_keyring_cache()
-    calendar.reset_cache()
+    for reset in (reset_keyring_cache, calendar.reset_cache, reset_grid_index):
+        reset()
     HUEY.immediate = previous_immediate

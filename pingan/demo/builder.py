@@ -8,7 +8,6 @@ leaves the previous demo untouched.
 from __future__ import annotations
 
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,14 +36,13 @@ from pingan.demo.departments import PlannedDepartment, ensure_department_types, 
 from pingan.demo.layout import COUNTY, PROVINCE, PlannedRegion, plan_regions
 from pingan.demo.models import DemoBuild
 from pingan.demo.sizes import SIZES, DemoSize
-from pingan.regions.lookup import mark_grid_index_stale
 from pingan.regions.models import (
     CODE_LENGTH_BY_LEVEL,
     Department,
-    GridIndexVersion,
     Region,
     RegionLevel,
 )
+from pingan.regions.services import grid_index_version_bump
 
 DEFAULT_SEED = 20261121
 DEMO_ROOT = PROVINCE[0]  # no real region uses 99
@@ -231,14 +229,5 @@ def _record_build(spec: DemoSize, seed: int, regions: list[PlannedRegion], count
 
 
 def _grids_changed() -> None:
-    """Stamp the grid-index version so every process rebuilds its point → grid index.
-
-    Same protocol as the regions services: a new random stamp in this transaction, and this
-    process re-checks at once after the commit.
-    """
-    version, _created = GridIndexVersion.objects.select_for_update().get_or_create(id=1)
-    version.version += 1
-    version.stamp = uuid.uuid4().hex
-    version.changed_at = timezone.now()
-    version.save(update_fields=["version", "stamp", "changed_at"])
-    transaction.on_commit(mark_grid_index_stale)
+    """Every process rebuilds its point → grid index after this commit."""
+    grid_index_version_bump()
