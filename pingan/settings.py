@@ -38,7 +38,8 @@ CSRF_TRUSTED_ORIGINS = env_list("PINGAN_CSRF_TRUSTED_ORIGINS")
 PINGAN_TRUSTED_PROXIES = env_list("PINGAN_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the system-admin-only site (pingan/web/adminsite.py).
+    "pingan.web.adminsite.PinganAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     "pingan.workdays",
     "pingan.flow",
     "pingan.events",
+    "pingan.command",
+    "pingan.mobile",
     "pingan.registry",
     "pingan.web",
     "pingan.demo",

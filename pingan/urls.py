@@ -11,5 +11,7 @@ urlpatterns = [
     path("calendar/", include("pingan.workdays.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("m/", include("pingan.mobile.urls")),
+    path("command/", include("pingan.command.urls")),
     path("", include("pingan.web.urls")),
 ]

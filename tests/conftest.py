@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings as django_settings
+from django.utils import translation
 from huey.contrib.djhuey import HUEY
 
 ARGON2_FIRST = list(django_settings.PASSWORD_HASHERS)
@@ -39,3 +40,6 @@ def _isolated_settings(settings, tmp_path):
     for reset in (reset_keyring_cache, calendar.reset_cache, reset_grid_index):
         reset()
     HUEY.immediate = previous_immediate
+    # The language middleware activates the request's language for the thread; a test that
+    # ends on an English page must not make the next test's messages English.
+    translation.activate(django_settings.LANGUAGE_CODE)

@@ -1,14 +1,17 @@
-"""Django admin for users, positions, login locks and authenticators (superusers only).
+"""Django admin for users and positions, with login locks and authenticators to look at.
 
-Every change goes through `services`, so the admin obeys the same rules (password policy,
-三员分立, no self-grants) and leaves the same audit records as any other caller. Nothing here
-deletes: users are deactivated, positions revoked.
+For the system admin only (`adminaccess`). Every change goes through `services`, so the admin
+obeys the same rules (password policy, 三员分立, no self-grants) and leaves the same audit
+records as any other caller. Nothing here deletes: users are deactivated, positions revoked.
+Unlocking accounts and resetting authenticators are the security admin's duties, on their own
+page (/accounts/security/); here those tables are read-only.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import (
     password_validators_help_text_html,
     validate_password,
@@ -17,36 +20,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pingan.accounts import services
+from pingan.accounts.adminaccess import SystemAdminAccess, SystemAdminReadOnly
 from pingan.accounts.models import LoginLock, Position, TwoFactorDevice, User
 from pingan.accounts.scope import Actor, actor_for_request
 
 
 def _actor(request) -> Actor:
     return actor_for_request(request)
-
-
-class SuperuserOnly:
-    """Admin pages of this app are for superusers; deletion is never offered."""
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class PasswordPairForm(forms.Form):
@@ -109,7 +94,7 @@ class UserChangeForm(forms.ModelForm):
         fields = ["full_name", "email", "is_active"]
 
 
-class PositionInline(admin.TabularInline):
+class PositionInline(SystemAdminReadOnly, admin.TabularInline):
     """Read-only list of a user's positions; grant and revoke them on the position pages."""
 
     model = Position
@@ -119,17 +104,11 @@ class PositionInline(admin.TabularInline):
     readonly_fields = fields
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(User)
-class UserAdmin(SuperuserOnly, admin.ModelAdmin):
-    list_display = ["username", "full_name", "is_active", "is_superuser", "last_login"]
-    list_filter = ["is_active", "is_superuser", "positions__role"]
+class UserAdmin(SystemAdminAccess, admin.ModelAdmin):
+    list_display = ["username", "full_name", "is_active", "last_login"]
+    list_filter = ["is_active", "positions__role"]
     search_fields = ["username", "full_name", "email"]
     ordering = ["username"]
     inlines = [PositionInline]
@@ -148,7 +127,6 @@ class UserAdmin(SuperuserOnly, admin.ModelAdmin):
             "full_name",
             "email",
             "is_active",
-            "is_superuser",
             "last_login",
             "date_joined",
         ]
@@ -156,7 +134,7 @@ class UserAdmin(SuperuserOnly, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["username", "password_link", "is_superuser", "last_login", "date_joined"]
+        return ["username", "password_link", "last_login", "date_joined"]
 
     @admin.display(description=_("密码"))
     def password_link(self, obj: User):
@@ -203,6 +181,9 @@ class UserAdmin(SuperuserOnly, admin.ModelAdmin):
             services.user_set_password(
                 actor=_actor(request), user=user, password=form.cleaned_data["password1"]
             )
+            if user.pk == request.user.pk:
+                # One's own new password: keep this session (other sessions end).
+                update_session_auth_hash(request, user)
             messages.success(request, gettext("密码已重设。"))
             return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
         context = {
@@ -225,7 +206,7 @@ class PositionAddForm(forms.ModelForm):
 
 
 @admin.register(Position)
-class PositionAdmin(SuperuserOnly, admin.ModelAdmin):
+class PositionAdmin(SystemAdminAccess, admin.ModelAdmin):
     list_display = ["user", "role", "unit", "active", "created_at"]
     list_filter = ["role", "active"]
     search_fields = ["user__username", "user__full_name", "region__code", "department__code"]
@@ -278,52 +259,19 @@ def _messages(exc: Exception) -> list[str]:
     return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
 
 
-class ReadOnlyAdmin(SuperuserOnly):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(LoginLock)
-class LoginLockAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class LoginLockAdmin(SystemAdminReadOnly, admin.ModelAdmin):
     list_display = ["scope", "key", "failures", "last_failure_at", "locked_until"]
     list_filter = ["scope"]
     search_fields = ["key"]
-    actions = ["unlock"]
-
-    @admin.action(description=_("解除锁定"))
-    def unlock(self, request, queryset):
-        actor = _actor(request)
-        for lock in queryset:
-            kwargs = {"username": lock.key} if lock.scope == "username" else {"ip": lock.key}
-            services.user_unlock(actor=actor, **kwargs)
-        messages.success(request, gettext("已解除锁定。"))
 
 
 @admin.register(TwoFactorDevice)
-class TwoFactorDeviceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class TwoFactorDeviceAdmin(SystemAdminReadOnly, admin.ModelAdmin):
     list_display = ["user", "confirmed_at", "created_at", "recovery_left"]
     search_fields = ["user__username", "user__full_name"]
     fields = ["user", "confirmed_at", "created_at"]
-    actions = ["reset"]
 
     @admin.display(description=_("剩余恢复码"))
     def recovery_left(self, obj: TwoFactorDevice) -> int:
         return obj.user.recovery_codes.filter(used_at__isnull=True).count()
-
-    @admin.action(description=_("重置两步验证（用户下次登录时重新绑定）"))
-    def reset(self, request, queryset):
-        actor = _actor(request)
-        users = [device.user for device in queryset.select_related("user")]
-        for user in users:
-            services.user_reset_2fa(actor=actor, user=user)
-        messages.success(
-            request,
-            format_html(
-                "{} {}",
-                gettext("已重置："),
-                format_html_join("、", "{}", ((u.username,) for u in users)),
-            ),
-        )

@@ -3,9 +3,9 @@
 Duties (三员分立): the **system admin** manages users and positions (create, edit, reset
 passwords, grant and revoke positions); the **security admin** manages login security
 (unlock accounts and addresses, reset a lost authenticator); the **auditor** only reads the
-audit log (audit app). Superusers (created with `pingan createsuperuser` when installing) may do
-everything here; `actor=None` means the installation itself (management commands, the demo
-builder) and is audited as such.
+audit log (audit app). Each duty follows the position the actor acts through; Django's
+superuser flag grants nothing. `actor=None` means the installation itself (management commands
+such as `pingan create-admin`, the demo builder) and is audited as such.
 
 Permission checks run before the transaction opens, so the audit record of a denial survives
 the PermissionDenied it raises.
@@ -29,8 +29,8 @@ from pingan.regions.models import Department, Region
 
 def require_role(actor: Actor | None, role: str, action: str) -> None:
     """Raise PermissionDenied (audited as ``permission.denied``) unless the actor acts as
-    `role`, is a superuser, or is the installation itself (None)."""
-    if actor is None or actor.user.is_superuser or actor.role == role:
+    `role` or is the installation itself (None)."""
+    if actor is None or actor.role == role:
         return
     audit_log(
         actor=actor,
@@ -44,7 +44,7 @@ def require_role(actor: Actor | None, role: str, action: str) -> None:
 
 def _not_self(actor: Actor | None, user: User) -> None:
     # An administrator must not raise their own rights: someone else grants their positions.
-    if actor is not None and not actor.user.is_superuser and actor.user.pk == user.pk:
+    if actor is not None and actor.user.pk == user.pk:
         raise PermissionDenied(_("不能修改自己的岗位，请由其他系统管理员办理。"))
 
 

@@ -44,7 +44,6 @@ class DemoAccount:
     unit_name: str
     full_name: str = ""
     is_department: bool = False
-    superuser: bool = False
     totp_secret: str = ""
 
     def as_json(self, password: str) -> dict:
@@ -67,7 +66,7 @@ def plan_accounts(
     county = next(r for r in regions if r.level == RegionLevel.COUNTY)
     # 三员分立: system, security and audit admins are three different people.
     accounts = [
-        _at_region("sysadmin", Role.SYSTEM_ADMIN, county, superuser=True),
+        _at_region("sysadmin", Role.SYSTEM_ADMIN, county),
         _at_region("secadmin", Role.SECURITY_ADMIN, county),
         _at_region("auditor", Role.AUDITOR, county),
         _at_region("leader", Role.LEADER, county),
@@ -123,8 +122,8 @@ def _town_accounts(
     return accounts
 
 
-def _at_region(username: str, role: str, region: PlannedRegion, **extra) -> DemoAccount:
-    return DemoAccount(username, role, region.code, region.name, **extra)
+def _at_region(username: str, role: str, region: PlannedRegion) -> DemoAccount:
+    return DemoAccount(username, role, region.code, region.name)
 
 
 def _at_department(username: str, department: PlannedDepartment) -> DemoAccount:
@@ -167,8 +166,6 @@ def create_accounts(
             username=account.username,
             password=encoded,
             full_name=account.full_name,
-            is_staff=account.superuser,
-            is_superuser=account.superuser,
         )
         for account in accounts
     )

@@ -33,6 +33,7 @@ from pingan.demo.accounts import (
     write_accounts_file,
 )
 from pingan.demo.departments import PlannedDepartment, ensure_department_types, plan_departments
+from pingan.demo.events import build_demo_events, reset_demo_events
 from pingan.demo.layout import COUNTY, PROVINCE, PlannedRegion, plan_regions
 from pingan.demo.models import DemoBuild
 from pingan.demo.sizes import SIZES, DemoSize
@@ -98,11 +99,13 @@ def build_demo(
         problem = password_problem(password, accounts)
         if problem:
             raise DemoError(_("示范账户密码不符合密码策略（%(problem)s）") % {"problem": problem})
+        reset_demo_events()  # cases point at demo users and positions
         reset_demo_data([account.username for account in accounts])
         regions_by_code = _insert_regions(regions)
         departments_by_code = _insert_departments(departments)
         create_accounts(accounts, password, regions_by_code, departments_by_code)
         counts = _counts(regions, departments, accounts)
+        counts["events"] = build_demo_events(seed=seed, size=spec.name)
         _record_build(spec, seed, regions, counts)
         _grids_changed()
         audit_log(

@@ -8,6 +8,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
 from pingan.accounts.scope import ActorRequired, ReadOnlyForLeaders
+from pingan.events.attachments import event_report_with_photos
 from pingan.events.models import EventCategory, ReporterKind
 from pingan.events.selectors import active_categories
 from pingan.events.services import event_report
@@ -50,6 +51,14 @@ class EventReportSerializer(serializers.Serializer):
     reporter_kind = serializers.ChoiceField(choices=ReporterKind.choices, required=False)
 
 
+class EventReportMultipartSerializer(EventReportSerializer):
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="现场照片（JPEG/PNG/WebP，最多 9 张，单张不超过上限）",
+    )
+
+
 class EventReportResponseSerializer(serializers.Serializer):
     number = serializers.CharField(help_text="案件编号")
     state = serializers.CharField()
@@ -72,7 +81,10 @@ class CategoryListView(ListAPIView):
 @extend_schema(
     tags=[TAG],
     summary="上报事件",
-    request=EventReportSerializer,
+    request={
+        "application/json": EventReportSerializer,
+        "multipart/form-data": EventReportMultipartSerializer,
+    },
     responses={
         201: EventReportResponseSerializer,
         200: OpenApiResponse(EventReportResponseSerializer, description="幂等键重复：返回已有事件"),
@@ -102,8 +114,14 @@ class EventReportView(GenericAPIView):
     def post(self, request):
         body = EventReportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        photos = request.FILES.getlist("photos")
         try:
-            case, created = event_report(actor=request.actor, **body.validated_data)
+            if photos:
+                case, created = event_report_with_photos(
+                    actor=request.actor, photos=photos, **body.validated_data
+                )
+            else:
+                case, created = event_report(actor=request.actor, **body.validated_data)
         except ActionInvalid as exc:
             return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
         data = {

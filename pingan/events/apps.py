@@ -8,4 +8,8 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the "event" case type with the flow engine.
-        from pingan.events import casetype  # noqa: F401
+        # Registers the "dispute" case type (矛盾纠纷, same loop plus mediation).
+        from pingan.events import (
+            casetype,  # noqa: F401
+            dispute_casetype,  # noqa: F401
+        )

@@ -86,3 +86,16 @@ class EventDetail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.category_id}"
+
+
+# Attachments, merges and disputes live in their own module (registered here).
+from pingan.events.models_extra import (  # noqa: E402, F401
+    AgreementReminder,
+    Attachment,
+    CaseMerge,
+    DisputeCategory,
+    DisputeDetail,
+    DisputeParty,
+    MediationAgreement,
+    MediationAttempt,
+)

@@ -15,6 +15,8 @@ def active_categories() -> QuerySet[EventCategory]:
 
 def event_detail_data(case: Case) -> dict:
     """The typed detail row as plain data for the case detail API and pages."""
+    from pingan.events.duplicates import merge_data
+
     detail = EventDetail.objects.select_related("category").filter(case=case).first()
     if detail is None:
         return {}
@@ -28,4 +30,6 @@ def event_detail_data(case: Case) -> dict:
         "grid_code": detail.grid_code,
         "outside_grid": detail.outside_grid,
         "reporter_kind": detail.reporter_kind,
+        # Duplicate links: the parent (and its state, shown to the reporter) or the children.
+        **merge_data(case),
     }

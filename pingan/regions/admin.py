@@ -1,4 +1,4 @@
-"""Django admin for regions, department types and departments (superusers only).
+"""Django admin for regions, department types and departments (system admins only).
 
 Every change goes through `services`, so the admin leaves the same audit records and obeys
 the same rules as any other caller. Polygons are not edited here (they come from
@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from pingan.accounts.adminaccess import SystemAdminAccess
 from pingan.accounts.scope import actor_for_request
 from pingan.regions import services
 from pingan.regions.models import DEPARTMENT_LEVELS, Department, DepartmentType, Region
@@ -22,27 +23,8 @@ from pingan.regions.models import DEPARTMENT_LEVELS, Department, DepartmentType,
 GEOMETRY_PREVIEW_CHARS = 2000
 
 
-class SuperuserOnly:
-    """Base data of the whole installation: superusers manage it; deletion is never offered."""
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Region)
-class RegionAdmin(SuperuserOnly, admin.ModelAdmin):
+class RegionAdmin(SystemAdminAccess, admin.ModelAdmin):
     list_display = ("code", "name", "level", "parent_code", "has_geometry", "updated_at")
     list_filter = ("level",)
     # "^code" is a prefix match, served by the primary-key index.
@@ -70,7 +52,7 @@ class RegionAdmin(SuperuserOnly, admin.ModelAdmin):
         "updated_at",
     )
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request, obj=None) -> bool:
         return False  # regions and grids come in through `pingan import-regions`
 
     @admin.display(description=_("上级"), ordering="parent_id")
@@ -142,7 +124,7 @@ class DepartmentTypeForm(forms.ModelForm):
 
 
 @admin.register(DepartmentType)
-class DepartmentTypeAdmin(SuperuserOnly, admin.ModelAdmin):
+class DepartmentTypeAdmin(SystemAdminAccess, admin.ModelAdmin):
     form = DepartmentTypeForm
     list_display = ("code", "name", "sort", "active")
     list_filter = ("active",)
@@ -201,7 +183,7 @@ class DepartmentChangeForm(forms.ModelForm):
 
 
 @admin.register(Department)
-class DepartmentAdmin(SuperuserOnly, admin.ModelAdmin):
+class DepartmentAdmin(SystemAdminAccess, admin.ModelAdmin):
     list_display = ("code", "name", "type", "region_code", "active")
     list_filter = ("type", "active")
     search_fields = ("^code", "name")

@@ -1,4 +1,6 @@
-"""Admin for the registry's configuration data: code tables and visit rules (superusers).
+"""Admin for the registry's configuration data: code tables and visit rules (system admins).
+
+Nothing is deleted: codes and rules are referenced by records, so they are disabled instead.
 
 People, houses and cards are not edited here: they change only through the services, which
 check scope and audit every write. Changes made here go through `services.config` too.
@@ -8,29 +10,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from pingan.accounts.adminaccess import SystemAdminAccess
 from pingan.accounts.scope import actor_for_request
 from pingan.registry.models import CodeTable, CodeValue, VisitRule
 from pingan.registry.services.config import code_table_save, code_value_save, visit_rule_save
 
 
-class SuperuserOnly:
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # codes and rules are referenced by records: disable instead
-
-
-class CodeValueInline(SuperuserOnly, admin.TabularInline):
+class CodeValueInline(SystemAdminAccess, admin.TabularInline):
     model = CodeValue
     extra = 1
     fields = ("code", "label", "sort", "active")
@@ -40,7 +26,7 @@ class CodeValueInline(SuperuserOnly, admin.TabularInline):
 
 
 @admin.register(CodeTable)
-class CodeTableAdmin(SuperuserOnly, admin.ModelAdmin):
+class CodeTableAdmin(SystemAdminAccess, admin.ModelAdmin):
     list_display = ("code", "name", "official", "source")
     list_filter = ("official",)
     search_fields = ("code", "name")
@@ -59,7 +45,7 @@ class CodeTableAdmin(SuperuserOnly, admin.ModelAdmin):
 
 
 @admin.register(VisitRule)
-class VisitRuleAdmin(SuperuserOnly, admin.ModelAdmin):
+class VisitRuleAdmin(SystemAdminAccess, admin.ModelAdmin):
     list_display = ("kind", "risk_min", "risk_max", "interval_days", "active", "note")
     list_filter = ("kind", "active")
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pingan.registry.api import cards, kinds, people, units
+from pingan.registry.api import cards, kinds, people, transfer, units
 
 urlpatterns = [
     path("people/", people.PeopleView.as_view(), name="api-people"),
@@ -28,5 +28,32 @@ urlpatterns = [
         "registry/overdue-counts/",
         cards.OverdueCountsView.as_view(),
         name="api-registry-overdue-counts",
+    ),
+    # Import and export (spreadsheets).
+    path(
+        "registry/templates/<str:kind>.xlsx",
+        transfer.TemplateXlsxView.as_view(),
+        name="api-registry-template",
+    ),
+    path(
+        "registry/templates/<str:kind>.csv",
+        transfer.TemplateCsvView.as_view(),
+        name="api-registry-template-csv",
+    ),
+    path("registry/imports/", transfer.ImportsView.as_view(), name="api-registry-imports"),
+    path(
+        "registry/imports/<int:import_id>/",
+        transfer.ImportDetailView.as_view(),
+        name="api-registry-import",
+    ),
+    path(
+        "registry/imports/<int:import_id>/errors.xlsx",
+        transfer.ImportErrorsView.as_view(),
+        name="api-registry-import-errors",
+    ),
+    path(
+        "registry/exports/people.xlsx",
+        transfer.ExportPeopleView.as_view(),
+        name="api-registry-export-people",
     ),
 ]

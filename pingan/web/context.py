@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from pingan.accounts.roles import Role
+from pingan.accounts.roles import ADMIN_ROLES, Role
 from pingan.accounts.scope import Actor, actor_for_request
 
 # The default site name is a product string and is translated; a deployment that sets its
@@ -58,14 +58,16 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         return []
     actor = _shell_actor(request)
     items = [NavItem("home", _("首页"), "/")]
+    if actor.position is not None and actor.role not in ADMIN_ROLES:
+        items.append(NavItem("command", _("指挥中心"), "/command/"))
     if actor.has_role(Role.AUDITOR):
         items.append(NavItem("audit", _("审计日志"), "/audit/"))
     if actor.has_role(Role.SECURITY_ADMIN):
         items.append(NavItem("security", _("安全管理"), "/accounts/security/"))
     if actor.has_role(Role.SYSTEM_ADMIN):
         items.append(NavItem("calendar", _("工作日历"), "/calendar/"))
-    # The admin only lets staff in, so the link is shown only where it works.
-    if user.is_staff and (user.is_superuser or actor.has_role(Role.SYSTEM_ADMIN)):
+    # The admin lets in exactly the current system admin (adminaccess.is_system_admin).
+    if actor.has_role(Role.SYSTEM_ADMIN):
         items.append(NavItem("admin", _("管理后台"), "/admin/"))
     items.append(NavItem("api", _("API 文档"), "/api/v1/docs/"))
     return items

@@ -62,11 +62,11 @@ _PANELS = {
     ),
     Role.SECURITY_ADMIN: (
         _("安全管理"),
-        _("安全管理员负责账号、岗位、登录锁定和双因素认证等安全设置。"),
+        _("安全管理员负责登录安全：解除账号和地址的登录锁定，为丢失验证器的用户重置两步验证。"),
     ),
     Role.SYSTEM_ADMIN: (
         _("系统管理"),
-        _("系统管理员维护区划网格、职能部门、代码表和工作日历。"),
+        _("系统管理员维护用户和岗位、区划网格、职能部门、代码表和工作日历。"),
     ),
 }
 
@@ -81,9 +81,8 @@ def role_panel(actor: Actor) -> RolePanel | None:
     if role == Role.AUDITOR:
         links.append(PanelLink(_("审计日志"), "/audit/"))
     if role == Role.SYSTEM_ADMIN:
-        if actor.user.is_staff:
-            links.append(PanelLink(_("管理后台"), "/admin/"))
+        links.append(PanelLink(_("管理后台"), "/admin/"))
         links.append(PanelLink(_("工作日历"), "/calendar/"))
-    if role == Role.SECURITY_ADMIN and actor.user.is_staff:
-        links.append(PanelLink(_("账号与岗位"), "/admin/accounts/user/"))
+    if role == Role.SECURITY_ADMIN:
+        links.append(PanelLink(_("安全管理"), "/accounts/security/"))
     return RolePanel(title=title, text=text, links=links, read_only=actor.is_read_only)

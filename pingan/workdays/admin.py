@@ -1,4 +1,4 @@
-"""Django admin: the holiday table, read-only.
+"""Django admin: the holiday table, read-only, for system admins.
 
 Changes go through the calendar page (/calendar/), whose services validate, audit and
 trigger deadline recomputation; editing rows here would bypass all three.
@@ -6,22 +6,12 @@ trigger deadline recomputation; editing rows here would bypass all three.
 
 from django.contrib import admin
 
+from pingan.accounts.adminaccess import SystemAdminReadOnly
 from pingan.workdays.models import SpecialDay, YearSchedule
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(YearSchedule)
-class YearScheduleAdmin(ReadOnlyAdmin):
+class YearScheduleAdmin(SystemAdminReadOnly, admin.ModelAdmin):
     list_display = ("year", "status", "source", "entered_at", "entered_by")
     list_filter = ("status", "source")
     ordering = ("-year",)
@@ -29,7 +19,7 @@ class YearScheduleAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SpecialDay)
-class SpecialDayAdmin(ReadOnlyAdmin):
+class SpecialDayAdmin(SystemAdminReadOnly, admin.ModelAdmin):
     list_display = ("date", "kind", "name", "year")
     list_filter = ("kind", "year")
     search_fields = ("name",)

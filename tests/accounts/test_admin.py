@@ -1,4 +1,4 @@
-"""Django admin for users and positions: superusers only, every change through services."""
+"""Django admin for users and positions: system admins only, every change through services."""
 
 import pytest
 
@@ -16,15 +16,13 @@ INLINE = {"positions-TOTAL_FORMS": "0", "positions-INITIAL_FORMS": "0"}
 
 @pytest.fixture
 def root(client):
-    actor = make_actor(Role.GRID_WORKER, "990101001001001")
-    actor.user.is_superuser = actor.user.is_staff = True
-    actor.user.save()
+    actor = make_actor(Role.SYSTEM_ADMIN, "990101")
     sign_in(client, actor)
     return actor
 
 
-def test_only_superusers(client):
-    staff = make_actor(Role.SYSTEM_ADMIN, "990101")
+def test_only_system_admins(client):
+    staff = make_actor(Role.COUNTY_COMMANDER, "990101")
     staff.user.is_staff = True
     staff.user.save()
     sign_in(client, staff)
@@ -122,20 +120,40 @@ def test_revoke_action(client, root):
     assert AuditRecord.objects.filter(action="position.revoke").count() == 1
 
 
-def test_unlock_and_reset_actions(client, root):
+def test_locks_and_authenticators_are_read_only_for_the_system_admin(client, root):
+    """Unlocking and 2FA resets are the security admin's duties (/accounts/security/)."""
     leader = make_actor(Role.LEADER, "990101").user
     enrol(leader)
     for _ in range(5):
         lockout.register_failure(leader.username, None)
     lock = LoginLock.objects.get()
-    client.post("/admin/accounts/loginlock/", {"action": "unlock", "_selected_action": [lock.pk]})
-    assert not LoginLock.objects.exists()
     device = TwoFactorDevice.objects.get(user=leader)
+    listing = client.get("/admin/accounts/loginlock/")
+    assert listing.status_code == 200
+    assert leader.username in listing.content.decode()
+    assert list(listing.context["cl"].model_admin.get_actions(listing.wsgi_request)) == []
+    assert client.get(f"/admin/accounts/loginlock/{lock.pk}/change/").status_code == 200
+    assert client.get("/admin/accounts/twofactordevice/").status_code == 200
+    client.post("/admin/accounts/loginlock/", {"action": "unlock", "_selected_action": [lock.pk]})
     client.post(
         "/admin/accounts/twofactordevice/", {"action": "reset", "_selected_action": [device.pk]}
     )
-    assert not TwoFactorDevice.objects.exists()
-    assert [r.action for r in AuditRecord.objects.order_by("seq")] == [
-        "auth.unlock",
-        "auth.2fa_reset",
-    ]
+    assert LoginLock.objects.filter(pk=lock.pk).exists()
+    assert TwoFactorDevice.objects.filter(pk=device.pk).exists()
+    assert not AuditRecord.objects.filter(action__in=["auth.unlock", "auth.2fa_reset"]).exists()
+
+
+def test_own_password_change_goes_to_the_audited_page(client, root):
+    response = client.get("/admin/password_change/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/accounts/user/{root.user.pk}/password/"
+    done = client.post(
+        response["Location"], {"password1": "Pingan-2026-ok", "password2": "Pingan-2026-ok"}
+    )
+    assert done.status_code == 302
+    root.user.refresh_from_db()
+    assert root.user.check_password("Pingan-2026-ok")
+    record = AuditRecord.objects.get(action="user.set_password")
+    assert (record.actor_id, record.object_id) == (root.user.pk, str(root.user.pk))
+    # This session stays signed in; the new password ends the others.
+    assert client.get("/admin/").status_code == 200

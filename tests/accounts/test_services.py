@@ -78,14 +78,23 @@ def test_only_system_admin_manages_users(role):
     }
 
 
-def test_installation_and_superuser_may_act(sysadmin):
+def test_installation_may_act_and_a_superuser_may_not(sysadmin):
     services.user_create(actor=None, username="boot", password=GOOD)
     root = make_actor(Role.GRID_WORKER, "990101001001001")
-    root.user.is_superuser = True
+    root.user.is_superuser = root.user.is_staff = True
     root.user.save()
-    services.user_create(actor=root, username="boot2", password=GOOD)
+    with pytest.raises(PermissionDenied):
+        services.user_create(actor=root, username="boot2", password=GOOD)
+    with pytest.raises(PermissionDenied):
+        services.position_grant(
+            actor=root, user=root.user, role=Role.SYSTEM_ADMIN, region=region_chain("990101")
+        )
+    assert not User.objects.filter(username="boot2").exists()
+    assert root.user.positions.count() == 1
     records = AuditRecord.objects.filter(action="user.create").order_by("seq")
-    assert [r.actor_username for r in records] == ["system", root.user.username]
+    assert [r.actor_username for r in records] == ["system"]
+    denied = AuditRecord.objects.filter(action="permission.denied").order_by("seq")
+    assert [r.detail["attempted"] for r in denied] == ["user.create", "position.grant"]
 
 
 def test_separation_of_duties(sysadmin):

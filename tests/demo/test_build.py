@@ -151,9 +151,10 @@ def test_accounts_match_the_file_and_the_database(tmp_path):
         else:
             assert "totp_secret" not in account
             assert not TwoFactorDevice.objects.filter(user=user).exists()
-    sysadmin = User.objects.get(username="sysadmin")
-    assert sysadmin.is_staff and sysadmin.is_superuser
-    assert not User.objects.filter(is_superuser=True).exclude(username="sysadmin").exists()
+    # 三员分立: no demo account is a Django superuser; sysadmin uses the admin by its role.
+    assert not User.objects.filter(is_superuser=True).exists()
+    assert not User.objects.filter(is_staff=True).exists()
+    assert User.objects.get(username="sysadmin").positions.get().role == Role.SYSTEM_ADMIN
     towns = Region.objects.filter(level=RegionLevel.TOWN, code__startswith="990101")
     for town in towns:
         roles_here = {a["role"] for a in accounts if a["unit_code"].startswith(town.code)}

@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def root(client):
-    actor = make_actor(Role.GRID_WORKER, "990101001001001")
-    actor.user.is_superuser = actor.user.is_staff = True
-    actor.user.save()
+    actor = make_actor(Role.SYSTEM_ADMIN, "990101")
     sign_in(client, actor)
     return actor
 

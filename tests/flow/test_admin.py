@@ -1,4 +1,4 @@
-"""Matter catalogue admin: editable by superusers, validated, audited."""
+"""Matter catalogue admin: editable by system admins, validated, audited."""
 
 import pytest
 
@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def root(client):
-    actor = make_actor(Role.GRID_WORKER, "990101001001001")
-    actor.user.is_superuser = actor.user.is_staff = True
-    actor.user.save()
+    actor = make_actor(Role.SYSTEM_ADMIN, "990101")
     sign_in(client, actor)
     return actor
 
@@ -53,11 +51,13 @@ def test_change_limit_through_admin_is_validated_and_audited(client, root):
     assert record.detail["handle"] == "10 working_days"
 
 
-def test_cases_are_read_only_in_admin(client, root):
-    assert client.get("/admin/flow/case/add/").status_code == 403
+def test_cases_are_not_in_the_admin(client, root):
+    # Scoped data: the three administrators see no cases (三员分立).
+    assert client.get("/admin/flow/case/").status_code == 404
+    assert client.get("/admin/flow/caseaction/").status_code == 404
 
 
-def test_non_superuser_has_no_access(client):
+def test_non_system_admin_has_no_access(client):
     staff = make_actor(Role.COUNTY_OPERATOR, "990101")
     staff.user.is_staff = True
     staff.user.save()

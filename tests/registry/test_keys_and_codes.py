@@ -111,8 +111,6 @@ def test_data_key_rotation_keeps_people_cards_and_search(world):
 @pytest.fixture
 def root(client, db):
     actor = make_actor(Role.SYSTEM_ADMIN, COUNTY)
-    actor.user.is_superuser = actor.user.is_staff = True
-    actor.user.save()
     sign_in(client, actor)
     return actor
 

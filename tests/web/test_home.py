@@ -210,10 +210,7 @@ def test_auditor_panel_and_nav_link_to_the_audit_log(client):
 
 def test_system_admin_nav_and_panel_link_to_admin_and_calendar(client):
     build_county()
-    actor = make_actor(Role.SYSTEM_ADMIN, COUNTY)
-    actor.user.is_staff = True
-    actor.user.save()
-    sign_in(client, actor)
+    sign_in(client, make_actor(Role.SYSTEM_ADMIN, COUNTY))
 
     response = client.get("/")
 
@@ -222,13 +219,29 @@ def test_system_admin_nav_and_panel_link_to_admin_and_calendar(client):
     assert nav == ["/", "/calendar/", "/admin/", "/api/v1/docs/"]
 
 
+def test_admin_link_follows_the_role_not_the_staff_or_superuser_flag(client):
+    build_county()
+    actor = make_actor(Role.SECURITY_ADMIN, COUNTY)
+    actor.user.is_staff = actor.user.is_superuser = True
+    actor.user.save()
+    sign_in(client, actor)
+
+    response = client.get("/")
+
+    assert [link.url for link in response.context["panel"].links] == ["/accounts/security/"]
+    nav = [item.url for item in response.context["nav_items"]]
+    assert nav == ["/", "/accounts/security/", "/api/v1/docs/"]
+    assert 'href="/admin/"' not in response.content.decode()
+
+
 def test_operator_nav_has_no_admin_screens(client):
     build_county()
     sign_in(client, make_actor(Role.TOWN_OPERATOR, TOWN_A))
 
     response = client.get("/")
 
-    assert [item.url for item in response.context["nav_items"]] == ["/", "/api/v1/docs/"]
+    nav = [item.url for item in response.context["nav_items"]]
+    assert nav == ["/", "/command/", "/api/v1/docs/"]
     html = response.content.decode()
     assert 'href="/admin/"' not in html
     assert 'href="/audit/"' not in html

@@ -145,8 +145,10 @@ def test_csrf_failure_page_is_chinese():
     assert "页面已过期" in response.content.decode()
 
 
-def test_admin_title_is_chinese():
-    html = Client().get("/admin/login/").content.decode()
+def test_admin_title_is_chinese(client):
+    sign_in(client, make_actor(Role.SYSTEM_ADMIN, "990101"))
+    html = client.get("/admin/").content.decode()
+    assert "<title>系统管理 | 平安建设信息系统 管理后台</title>" in html
     assert "平安建设信息系统 管理后台" in html
 
 

@@ -166,10 +166,7 @@ def test_export_csv(admin_client):
 
 
 def test_django_admin_shows_the_tables_read_only(client):
-    actor = system_admin()
-    actor.user.is_staff = actor.user.is_superuser = True
-    actor.user.save()
-    sign_in(client, actor)
+    sign_in(client, system_admin())
     listing = client.get("/admin/workdays/specialday/?year=2025")
     assert listing.status_code == 200
     assert "国庆节" in listing.content.decode()

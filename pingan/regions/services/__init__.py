@@ -1,9 +1,9 @@
 """Writes to regions, grids, department types and departments (DESIGN §8 house style).
 
 Permission: these change the shared base data of the whole installation, so they are for
-system administrators (a `system_admin` position, or a superuser in the Django admin) and for
-the system itself (`actor=None`: CLI commands, the demo builder). Anyone else gets
-PermissionDenied, audited as ``permission.denied``.
+system administrators (acting through a `system_admin` position; the superuser flag grants
+nothing) and for the system itself (`actor=None`: CLI commands, the demo builder). Anyone else
+gets PermissionDenied, audited as ``permission.denied``.
 
 Every service that changes grids bumps `GridIndexVersion` in its own transaction, so every
 worker process rebuilds its point → grid index (see `lookup.py`).

@@ -35,10 +35,9 @@ def audit(actor: Actor | None, **kwargs) -> None:
 
 
 def require_region_admin(actor: Actor | None, action: str) -> None:
-    """System admins, superusers and the system itself (actor=None) may change base data."""
-    if actor is None:
-        return
-    if actor.user.is_superuser or actor.role == Role.SYSTEM_ADMIN:
+    """System admins and the system itself (actor=None) may change base data; Django's
+    superuser flag grants nothing (三员分立)."""
+    if actor is None or actor.role == Role.SYSTEM_ADMIN:
         return
     # Audited before raising and outside any transaction, so the record survives.
     audit(

@@ -2,6 +2,7 @@
 
 from pingan.registry.models.cards import Card, CardStatus
 from pingan.registry.models.codes import CodeTable, CodeValue
+from pingan.registry.models.imports import ImportStatus, RegistryImport
 from pingan.registry.models.people import House, Person
 from pingan.registry.models.units import (
     Organization,
@@ -19,11 +20,13 @@ __all__ = [
     "CodeTable",
     "CodeValue",
     "House",
+    "ImportStatus",
     "Organization",
     "OrganizationKind",
     "Person",
     "Place",
     "PlaceKind",
+    "RegistryImport",
     "Route",
     "RouteKind",
     "Visit",

@@ -1,0 +1,230 @@
+"""Deadline scan benchmark: `pingan.flow.deadlines.scan_deadlines` over 500,000 open cases.
+
+    .venv/bin/python bench/deadline_scan.py [--cases 500000] [--seed N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/deadline_scan.py
+
+Storage: with DATABASE_URL (PostgreSQL) a scratch database `pingan_bench_scan_<pid>` on that
+server, created, migrated and dropped by this script; otherwise SQLite in a temporary
+PINGAN_HOME. The open cases are bulk-inserted directly (no history rows: the scan reads
+only the case table) with running "handle" clocks whose due points are spread uniformly
+from one day ago to ten days ahead and warn points at 80 % of a 1–10 day limit. Everything
+that crossed more than one scan period (60 s) ago is already marked, as the periodic task
+would have left it; the crossings of the last minute are not, so the measured scan is the
+steady-state one the minutely task runs. Then:
+
+* `scan_seconds` — one `scan_deadlines(now=T)` (warn and due passes, cases and 协办);
+* `rescan_seconds` — the same scan again (nothing left to mark: the pure query cost);
+* `backlog_*` — after an hour without scans (every crossing of the last hour unmarked);
+* `max_lag_seconds` — worst time from a crossing to its detection: a crossing just after a
+  scan started waits one period (60 s) for the next scan, which needs `scan_seconds`.
+
+Prints a table (and the query plan of the candidate query), then one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PERIOD = 60
+
+
+def setup(args) -> tuple[str, str | None]:
+    home = tempfile.mkdtemp(prefix="pingan-bench-scan-")
+    os.environ["PINGAN_HOME"] = home
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingan.settings")
+    scratch = None
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        import psycopg
+
+        scratch = f"pingan_bench_scan_{os.getpid()}"
+        parts = urlsplit(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {scratch}")
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{scratch}"))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    return home, scratch
+
+
+def teardown(home: str, scratch: str | None, admin_url: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    if scratch:
+        import psycopg
+
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def insert_cases(n: int, now: dt.datetime, seed: int) -> dict:
+    from django.db import transaction
+
+    from pingan.flow.models import Case
+
+    rng = random.Random(seed)
+    counts = {"warned_before": 0, "overdue_before": 0}
+    marked_before = now - dt.timedelta(seconds=PERIOD)
+    batch = []
+    with transaction.atomic():
+        for i in range(n):
+            total = rng.uniform(1, 10) * 86400
+            due = now + dt.timedelta(seconds=rng.uniform(-86400, 10 * 86400))
+            start = due - dt.timedelta(seconds=total)
+            warn = start + dt.timedelta(seconds=0.8 * total)
+            warned, overdue = warn <= marked_before, due <= marked_before
+            counts["warned_before"] += warned
+            counts["overdue_before"] += overdue
+            grid = f"990101{rng.randint(1, 20):03d}{rng.randint(1, 30):03d}{rng.randint(1, 5):03d}"
+            batch.append(
+                Case(
+                    number=f"SJ990101BENCH{i:08d}",
+                    case_type="event",
+                    state="handling",
+                    title="基准测试",
+                    category_code="0101",
+                    region_code=grid,
+                    holder_kind="region",
+                    holder_code=grid[:9],
+                    command_code=grid[:9],
+                    clock_kind="handle",
+                    clock_seq=1,
+                    clock_basis="natural",
+                    clock_started_at=start,
+                    clock_anchor_at=start,
+                    clock_total_seconds=int(total),
+                    clock_remaining_seconds=int(total),
+                    warn_at=warn,
+                    due_at=due,
+                    is_warned=warned,
+                    is_overdue=overdue,
+                    created_at=start,
+                    updated_at=start,
+                )
+            )
+            if len(batch) == 5000:
+                Case.objects.bulk_create(batch)
+                batch = []
+        Case.objects.bulk_create(batch)
+    return counts
+
+
+def explain() -> str:
+    from django.db import connection
+
+    from pingan.flow.deadlines import _candidates
+    from pingan.flow.models import Case
+
+    now = dt.datetime.now(dt.UTC)
+    qs = _candidates(Case, "due_at", "is_overdue", now)[:1000]
+    sql, params = qs.query.sql_with_params()
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        return "\n".join("    " + " ".join(str(c) for c in row) for row in cursor.fetchall())
+
+
+def unmark_since(since: dt.datetime) -> None:
+    """Forget the marks of crossings after `since` (as if no scan had run since then)."""
+    from pingan.flow.models import Case, ClockAlert
+
+    ClockAlert.objects.filter(point_at__gt=since).delete()
+    Case.objects.filter(warn_at__gt=since).update(is_warned=False)
+    Case.objects.filter(due_at__gt=since).update(is_overdue=False)
+
+
+def timed_scan(now: dt.datetime) -> tuple[float, object]:
+    from pingan.flow.deadlines import scan_deadlines
+
+    started = time.perf_counter()
+    result = scan_deadlines(now=now)
+    return time.perf_counter() - started, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=500_000)
+    parser.add_argument("--seed", type=int, default=20261121)
+    args = parser.parse_args()
+    admin_url = os.environ.get("DATABASE_URL", "")
+    load = os.getloadavg()[0]
+    home, scratch = setup(args)
+    try:
+        from django.db import connection
+
+        backend = connection.vendor
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        started = time.perf_counter()
+        before = insert_cases(args.cases, now, args.seed)
+        insert_seconds = time.perf_counter() - started
+        if backend == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE flow_case")
+        plan = explain()
+        scan_seconds, result = timed_scan(now)
+        rescan_seconds, again = timed_scan(now)
+        unmark_since(now - dt.timedelta(hours=1))
+        backlog_seconds, backlog = timed_scan(now)
+    finally:
+        teardown(home, scratch, admin_url)
+    max_lag = PERIOD + scan_seconds
+    figures = {
+        "backend": backend,
+        "open_cases": args.cases,
+        "scan_seconds": round(scan_seconds, 3),
+        "warn_flagged": result.warn,
+        "due_flagged": result.due,
+        "rows_flagged": result.warn + result.due,
+        "rescan_seconds": round(rescan_seconds, 3),
+        "rescan_flagged": again.warn + again.due,
+        "backlog_seconds": round(backlog_seconds, 3),
+        "backlog_flagged": backlog.warn + backlog.due,
+        "max_lag_seconds": round(max_lag, 3),
+        "scan_period_seconds": PERIOD,
+        "insert_seconds": round(insert_seconds, 1),
+    }
+    print("Deadline scan benchmark")
+    print(f"  machine              {os.cpu_count()} CPUs, load average {load:.1f} at start")
+    print(f"  backend              {backend}")
+    print(f"  open cases           {args.cases:,} (inserted in {insert_seconds:.1f} s)")
+    print(
+        f"  already marked       {before['warned_before']:,} warned, "
+        f"{before['overdue_before']:,} overdue"
+    )
+    print(
+        f"  steady scan          {scan_seconds:.3f} s, flagged {result.warn} warn + {result.due} due"
+    )
+    print(f"  repeated scan        {rescan_seconds:.3f} s, flagged {again.warn + again.due}")
+    print(
+        f"  backlog (1 h) scan   {backlog_seconds:.3f} s, flagged "
+        f"{backlog.warn} warn + {backlog.due} due"
+    )
+    print(f"  max detection lag    {max_lag:.1f} s (period {PERIOD} s + scan)")
+    print("  candidate query plan (due pass):")
+    print(plan)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Grid worker PWA pages (`/m/`). Thin: the pages are shells, the data comes from the API
+(`/api/v1/events/…`, `/api/v1/cases/…`) through `static/mobile/*.js`, so the same screens
+work from the service worker's cache when the phone is offline."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET
+
+from pingan.accounts.roles import Role
+from pingan.events.api import EventReportSerializer
+from pingan.mobile import selectors, shell
+from pingan.web.context import request_actor
+
+
+def photos_supported() -> bool:
+    """Whether `POST /api/v1/events/` takes multipart `photos`; the form offers photos
+    only then (queued reports without them would silently lose the pictures)."""
+    return "photos" in EventReportSerializer().fields
+
+
+def _context(request: HttpRequest, tab: str) -> dict:
+    actor = request_actor(request)
+    grids = selectors.my_grids(request.user, actor)
+    return {
+        "tab": tab,
+        "actor": actor,
+        "grids": grids,
+        "is_grid_worker": actor.has_role(Role.GRID_WORKER),
+        "theme_color": shell.THEME_COLOR,
+    }
+
+
+@login_required
+@require_GET
+def my_grid(request: HttpRequest) -> HttpResponse:
+    """我的网格: the user's grids with their open task counts and the outbox."""
+    return render(request, "mobile/home.html", _context(request, "home"))
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    """上报事件: the report form; submitting queues the report, the sync loop sends it."""
+    context = _context(request, "report")
+    context["receiving_units"] = selectors.receiving_units(context["grids"])
+    context["photos_supported"] = photos_supported()
+    context["categories_url"] = shell.CATEGORIES_URL
+    return render(request, "mobile/report.html", context)
+
+
+@login_required
+@require_GET
+def tasks(request: HttpRequest) -> HttpResponse:
+    """我的任务: the todo inbox with verify / feedback / handle-locally actions."""
+    context = _context(request, "tasks")
+    context["todo_url"] = shell.TODO_URL
+    return render(request, "mobile/tasks.html", context)
+
+
+@require_GET
+def manifest(request: HttpRequest) -> HttpResponse:
+    # Public: the browser fetches it without credentials, and it holds nothing private.
+    return JsonResponse(
+        shell.manifest(),
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker script, scope `/m/`. Public (registration fetches it even when the
+    session has ended) and never cached by HTTP, so a new shell version is seen at once."""
+    context = {
+        "version": shell.shell_version(),
+        "precache": json.dumps(shell.precache_urls()),
+        "shell_url": json.dumps(shell.page_urls()[0]),
+        "idb_url": json.dumps(static("mobile/idb.js")),
+        "queue_url": json.dumps(static("mobile/queue.js")),
+    }
+    response = render(
+        request, "mobile/sw.js", context, content_type="application/javascript; charset=utf-8"
+    )
+    response["Service-Worker-Allowed"] = "/m/"
+    response["Cache-Control"] = "no-cache"
+    return response

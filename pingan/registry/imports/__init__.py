@@ -1,0 +1,1 @@
+"""Spreadsheet import of people and cards (templates, reading, checking, committing)."""

@@ -1,0 +1,141 @@
+/*
+ * 我的任务: the todo inbox (GET /api/v1/cases/?inbox=todo). Opening a task reads its detail
+ * for the actions allowed now; the grid worker's actions (核查通过/不通过, 反馈, 自行处置) are
+ * queued in the outbox like reports, with the case version so a stale action gets a 409
+ * instead of overwriting someone else's work.
+ */
+(function () {
+  "use strict";
+  const root = document.getElementById("tasks");
+  if (!root) return;
+  const TASK_ACTIONS = ["verify_pass", "verify_fail", "feedback", "handle_locally"];
+  const list = document.getElementById("task-list");
+  const status = document.getElementById("tasks-status");
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(
+      function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      }
+    );
+  }
+
+  function when(iso) {
+    return iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "—";
+  }
+
+  function showStatus(text, kind) {
+    status.textContent = text;
+    status.className = "banner " + (kind || "");
+    status.hidden = !text;
+  }
+
+  function renderDetail(container, detail) {
+    const box = container.querySelector(".task-detail");
+    const d = detail.detail || {};
+    box.textContent = "";
+    if (d.description) box.appendChild(el("p", "", d.description));
+    if (d.address) box.appendChild(el("p", "muted", "地址：" + d.address));
+    const buttons = container.querySelector(".task-buttons");
+    buttons.textContent = "";
+    const actions = (detail.available_actions || []).filter(function (a) {
+      return TASK_ACTIONS.indexOf(a.code) !== -1;
+    });
+    if (!actions.length) {
+      buttons.appendChild(el("p", "muted", "当前没有可在手机上办理的操作，请使用电脑端。"));
+      return;
+    }
+    actions.forEach(function (action) {
+      const button = el("button", "button " + (action.code === "verify_fail" ? "danger" : "primary"), action.label);
+      button.type = "button";
+      button.addEventListener("click", function () { act(container, detail, action); });
+      buttons.appendChild(button);
+    });
+  }
+
+  async function act(container, detail, action) {
+    const note = container.querySelector("textarea[name=note]").value.trim();
+    const error = container.querySelector('[data-error="note"]');
+    error.textContent = "";
+    if (action.note_required && !note) {
+      error.textContent = "请填写办理意见。";
+      return;
+    }
+    const app = await window.PinganApp.ready;
+    await app.enqueue({
+      kind: "action",
+      url: root.dataset.detail + encodeURIComponent(detail.number) + "/actions/",
+      body: { action: action.code, note: note, version: detail.version },
+      label: detail.number + " " + action.label,
+    });
+    container.closest("li").classList.add("queued");
+    container.remove();
+    showStatus(navigator.onLine ? "已保存，正在发送…" : "当前离线，办理意见已保存在本机，联网后自动发送。", "info");
+  }
+
+  async function toggle(li, row) {
+    const open = li.querySelector(".task-form");
+    if (open) { open.remove(); return; }
+    const form = document.getElementById("task-actions").content.firstElementChild.cloneNode(true);
+    form.querySelector(".task-detail").textContent = "正在加载…";
+    form.addEventListener("submit", function (e) { e.preventDefault(); });
+    li.appendChild(form);
+    try {
+      renderDetail(form, await getJson(root.dataset.detail + encodeURIComponent(row.number) + "/"));
+    } catch (e) {
+      form.querySelector(".task-detail").textContent = "无法加载案件详情（离线且无缓存）。";
+    }
+  }
+
+  function renderList(rows) {
+    list.textContent = "";
+    document.getElementById("tasks-empty").hidden = rows.length > 0;
+    rows.forEach(function (row) {
+      const li = el("li", "task" + (row.is_overdue ? " overdue" : row.is_warned ? " warned" : ""));
+      const head = el("button", "task-head");
+      head.type = "button";
+      head.appendChild(el("strong", "", row.title));
+      head.appendChild(el("span", "state", row.state_label));
+      head.appendChild(el("span", "muted mono", row.number));
+      head.appendChild(el("span", "muted", "期限：" + when(row.due_at) + (row.is_overdue ? "（已超期）" : "")));
+      head.addEventListener("click", function () { toggle(li, row); });
+      li.appendChild(head);
+      list.appendChild(li);
+    });
+  }
+
+  async function load() {
+    try {
+      const page = await getJson(root.dataset.list);
+      renderList(page.results || []);
+      showStatus("", "");
+      // Warm the service worker cache so the details open offline too.
+      (page.results || []).forEach(function (row) {
+        getJson(root.dataset.detail + encodeURIComponent(row.number) + "/").catch(function () {});
+      });
+    } catch (e) {
+      showStatus("无法加载任务：当前离线且没有缓存的任务列表。", "error");
+    } finally {
+      document.getElementById("tasks-loading").hidden = true;
+    }
+  }
+
+  window.PinganApp.ready.then(function (app) {
+    app.onSync(function (res) {
+      const acted = res.sent.filter(function (s) { return s.item.kind === "action"; });
+      const failed = res.failed.filter(function (s) { return s.item.kind === "action"; });
+      if (failed.length) showStatus("办理失败：" + failed[0].item.error, "error");
+      else if (acted.length) showStatus("已办理：" + acted.map(function (s) { return s.item.label; }).join("、"), "ok");
+      if (acted.length || failed.length) load();
+    });
+  });
+  load();
+})();

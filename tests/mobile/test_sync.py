@@ -1,0 +1,91 @@
+"""What the outbox relies on: session + CSRF API calls and one event per idempotency key."""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pingan.events.models import EventDetail
+from pingan.flow.models import Case
+from tests.flow.factories import IN_G1
+
+pytestmark = pytest.mark.django_db
+JS_TESTS = Path(__file__).parent / "js"
+
+
+def csrf_from_page(client) -> str:
+    html = client.get("/m/report/").content.decode()
+    return re.search(r'data-csrf="([A-Za-z0-9]{64})"', html).group(1)
+
+
+def post_json(client, url, data, token):
+    return client.post(
+        url, json.dumps(data), content_type="application/json", headers={"X-CSRFToken": token}
+    )
+
+
+def event(**extra):
+    return {
+        "category": "0204",
+        "description": "排水沟堵塞",
+        "lat": IN_G1[1],
+        "lng": IN_G1[0],
+        "urgency": "low",
+        **extra,
+    }
+
+
+def test_same_key_twice_over_the_session_gives_one_event(worker_client):
+    token = csrf_from_page(worker_client)
+    key = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"  # crypto.randomUUID() shape
+    first = post_json(worker_client, "/api/v1/events/", event(idempotency_key=key), token)
+    again = post_json(
+        worker_client, "/api/v1/events/", event(idempotency_key=key, description="重发"), token
+    )
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert (first.json()["created"], again.json()["created"]) == (True, False)
+    assert again.json()["number"] == first.json()["number"]
+    assert Case.objects.count() == 1
+    assert EventDetail.objects.get().description == "排水沟堵塞"
+    other = post_json(worker_client, "/api/v1/events/", event(idempotency_key=key + "x"), token)
+    assert other.status_code == 201
+    assert Case.objects.count() == 2
+
+
+def test_session_api_calls_need_the_csrf_header(worker_client):
+    response = worker_client.post(
+        "/api/v1/events/", json.dumps(event()), content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("CSRF Failed")  # queue.js: sign in again
+    assert Case.objects.count() == 0
+
+
+def test_a_task_action_over_the_session(world, worker_client):
+    token = csrf_from_page(worker_client)
+    number = post_json(worker_client, "/api/v1/events/", event(), token).json()["number"]
+    detail = worker_client.get(f"/api/v1/cases/{number}/").json()
+    assert "handle_locally" in [a["code"] for a in detail["available_actions"]]
+    url = f"/api/v1/cases/{number}/actions/"
+    body = {"action": "handle_locally", "note": "已当场劝解", "version": detail["version"]}
+    done = post_json(worker_client, url, body, token)
+    assert done.status_code == 200
+    assert done.json()["state"] == "closed"
+    # The same queued action sent again (its response was lost) is a definite 409.
+    repeat = post_json(worker_client, url, body, token)
+    assert repeat.status_code == 409
+    assert Case.objects.get(number=number).state == "closed"
+
+
+def test_queue_logic_under_node():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not on PATH: the outbox JS tests (tests/mobile/js) need Node 20+")
+    run = subprocess.run(
+        [node, "--test", str(JS_TESTS)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "# fail 0" in run.stdout
