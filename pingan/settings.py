@@ -266,6 +266,9 @@ PINGAN_SUPERVISION_RESPONSE_HOURS = {
     "red": env_int("PINGAN_SUPERVISION_RED_HOURS", 8),
 }
 
+# Case attachments (events app): largest file accepted, in bytes (at most 9 per case).
+PINGAN_ATTACHMENT_MAX_BYTES = env_int("PINGAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -127,9 +127,9 @@ def region_options(actor: Actor) -> list[Region]:
     if actor.position is None or actor.is_department or not actor.scope_code:
         return []
     return list(
-        Region.objects.filter(
-            code__startswith=actor.scope_code, level__in=FILTER_REGION_LEVELS
-        ).order_by("code")[:500]
+        Region.objects.filter(code__startswith=actor.scope_code, level__in=FILTER_REGION_LEVELS)
+        .only("code", "name", "level")  # not the polygons
+        .order_by("code")[:500]
     )
 
 
@@ -195,6 +195,7 @@ def department_options(actor: Actor, holder_code: str) -> list[Department]:
     return list(
         Department.objects.filter(region__code__startswith=holder_code, active=True)
         .select_related("region")
+        .only("code", "name", "region__name")
         .order_by("region_id", "code")[:300]
     )
 
@@ -206,6 +207,7 @@ def lower_unit_options(holder_code: str) -> list[Region]:
     return list(
         Region.objects.filter(code__startswith=holder_code)
         .exclude(code=holder_code)
+        .only("code", "name")
         .order_by("code")[:300]
     )
 

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +27,7 @@ from pingan.audit.services import audit_log
 from pingan.command import selectors
 from pingan.command.exports import cases_export
 from pingan.command.filters import BOXES, parse_filters, parse_supervision_filters, state_labels
-from pingan.command.panel import action_forms, action_params
+from pingan.command.panel import PARAM_FIELDS, action_forms, action_params
 from pingan.events.models import ReporterKind
 from pingan.events.selectors import event_detail_data
 from pingan.flow.errors import ActionInvalid, ActionNotAllowed
@@ -114,7 +114,7 @@ def _filter_options(actor: Actor) -> dict:
     return {
         "region_options": selectors.region_options(actor),
         "category_options": selectors.category_options(),
-        "state_options": sorted(state_labels().items(), key=lambda kv: kv[0]),
+        "state_options": list(state_labels().items()),
     }
 
 
@@ -195,20 +195,22 @@ def _work_context(actor: Actor, case: Case) -> dict:
 def case_page(request: HttpRequest, actor: Actor, number: str) -> HttpResponse:
     """One case: event details, clocks, the actions the actor may take now, the timeline."""
     case = access_case(actor, number)
+    return render(request, "command/case.html", _page_context(actor, case))
+
+
+def _page_context(actor: Actor, case: Case) -> dict:
     detail = event_detail_data(case)
     if detail:
         detail["reporter_kind_label"] = ReporterKind(detail["reporter_kind"]).label
         detail["grid_name"] = unit_names([detail["grid_code"]]).get(
             detail["grid_code"], detail["grid_code"]
         )
-    context = {
+    return {
         "nav_active": "command",
         "detail": detail,
         "origin_name": unit_names([case.origin_code]).get(case.origin_code, case.origin_code),
-        "back_query": request.GET.get("from", ""),
         **_work_context(actor, case),
     }
-    return render(request, "command/case.html", context)
 
 
 @require_POST
@@ -241,23 +243,28 @@ def case_act_view(request: HttpRequest, actor: Actor, number: str) -> HttpRespon
     except ActionInvalid as exc:
         status, errors, message_kind = 400, exc.errors, "error"
         message = _("请修改标出的内容后重试。")
+        shown = {"note", *PARAM_FIELDS.get(action, ())}
+        # A message for a field the form does not have still has to reach the operator.
+        other = [m for field, msgs in errors.items() if field not in shown for m in msgs]
+        if other:
+            message = " ".join([message, *other])
         case = access_case(actor, number)
     except ActionNotAllowed as exc:
         status, message_kind = 409, "error"
         case = access_case(actor, number)
         labels = get_case_type(case.case_type).actions
         allowed = "、".join(str(labels[c].label) for c in exc.allowed_actions if c in labels)
-        message = (
-            exc.message
-            + " "
-            + (
-                _("当前可执行：%(actions)s。") % {"actions": allowed}
-                if allowed
-                else _("当前没有可执行的操作。")
-            )
-        )
+        if allowed:
+            hint = _("当前可执行：%(actions)s。") % {"actions": allowed}
+        else:
+            hint = _("当前没有可执行的操作。")
+        message = f"{exc.message} {hint}"
+    if not _is_htmx(request) and status == 200:
+        # Without JavaScript the form posts normally: back to the case page (no re-post on F5).
+        return redirect(f"/command/cases/{case.number}/")
+    htmx = _is_htmx(request)
     context = {
-        **_work_context(actor, case),
+        **(_work_context(actor, case) if htmx else _page_context(actor, case)),
         "message": message,
         "message_kind": message_kind,
         "open_action": action if errors else "",
@@ -265,7 +272,8 @@ def case_act_view(request: HttpRequest, actor: Actor, number: str) -> HttpRespon
     for form in context["forms"]:
         if form.code == action:
             form.errors = errors
-    return render(request, "command/_work.html", context, status=status)
+    template = "command/_work.html" if htmx else "command/case.html"
+    return render(request, template, context, status=status)
 
 
 # --- map --------------------------------------------------------------------------------

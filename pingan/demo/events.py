@@ -152,7 +152,9 @@ def load_units() -> DemoUnits:
     for position in (
         Position.objects.select_related("user", "region", "department")
         .filter(
-            Q(region__code__startswith=DEMO_ROOT) | Q(department__region__code__startswith=DEMO_ROOT)
+            Q(region__code__startswith=DEMO_ROOT)
+            | Q(department__region__code__startswith=DEMO_ROOT),
+            active=True,
         )
         .order_by("id")
     ):
@@ -241,7 +243,11 @@ def _path_steps(rng: random.Random, kind: str, town: Town, units: DemoUnits) -> 
     if kind == "grid_local":
         p.add("handle_locally", grid)
         if town.village_staff:
-            p.add("callback", village, satisfaction=rng.choice(["satisfied", "satisfied", "basically_satisfied"]))
+            p.add(
+                "callback",
+                village,
+                satisfaction=rng.choice(["satisfied", "satisfied", "basically_satisfied"]),
+            )
         return p.steps
     if kind == "village":
         p.add("accept", village)
@@ -317,7 +323,7 @@ def _point(rng: random.Random, geojson: dict) -> tuple[float, float]:
 
 def plan_scripts(seed: int, count: int, now: dt.datetime, units: DemoUnits) -> list[Script]:
     """`count` scripts from `seed`, timed relative to `now` and cut at `now`, oldest first."""
-    rng = random.Random(f"demo-events-{seed}")
+    rng = random.Random(f"demo-events-{seed}")  # noqa: S311 - demo data, not secrets
     categories = list(
         EventCategory.objects.filter(active=True, parent__isnull=False)
         .order_by("code")
@@ -455,9 +461,7 @@ def play_with_services(script: Script, units: DemoUnits, now: dt.datetime) -> Ca
 
 
 def _limit_cache():
-    chains = {
-        c.code: c.chain() for c in EventCategory.objects.select_related("parent").all()
-    }
+    chains = {c.code: c.chain() for c in EventCategory.objects.select_related("parent").all()}
     cache: dict[tuple[str, str, str], Any] = {}
 
     def limit(category: str, urgency: str, kind: str):
@@ -512,9 +516,7 @@ def reset_demo_events() -> int:
     them, with a raw delete limited to cases under the demo region 99.
     """
     cases = Case.objects.filter(region_code__startswith=DEMO_ROOT)
-    CaseAction.objects.filter(case__region_code__startswith=DEMO_ROOT)._raw_delete(
-        DEFAULT_DB_ALIAS
-    )
+    CaseAction.objects.filter(case__region_code__startswith=DEMO_ROOT)._raw_delete(DEFAULT_DB_ALIAS)
     deleted = cases.count()
     cases.delete()
     CaseNumberCounter.objects.filter(county_code__startswith=DEMO_ROOT).delete()
@@ -591,14 +593,6 @@ def _insert(sims: list, units: DemoUnits) -> None:
     CaseAction.objects.bulk_create(actions, batch_size=BATCH)
     Supervision.objects.bulk_create(cards, batch_size=BATCH)
     ClockAlert.objects.bulk_create(alerts, batch_size=BATCH)
-
-
-def counts_by_state() -> dict[str, int]:
-    rows = (
-        Case.objects.filter(case_type="event", region_code__startswith=DEMO_ROOT)
-        .values_list("state", flat=True)
-    )
-    return dict(Counter(rows))
 
 
 __all__ = [

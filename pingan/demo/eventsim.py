@@ -225,7 +225,12 @@ class CaseSim:
         previous = case.due_at
         clocks.clock_extend(case, now=now, due_at=due)
         case.pending_extension, case.pending_approver_code = None, ""
-        return None, None, None, {"due_at": due.isoformat(), "previous_due_at": previous.isoformat()}
+        return (
+            None,
+            None,
+            None,
+            {"due_at": due.isoformat(), "previous_due_at": previous.isoformat()},
+        )
 
     def _do_deny_extension(self, position, now, note, seq, params):
         case = self.case

@@ -6,7 +6,8 @@ from django.contrib import admin
 
 from pingan.accounts.adminaccess import SystemAdminAccess
 from pingan.accounts.scope import actor_for_request
-from pingan.events.models import EventCategory
+from pingan.events.disputes import dispute_category_save
+from pingan.events.models import DisputeCategory, EventCategory
 from pingan.events.services import category_save, check_category_parent
 
 
@@ -34,3 +35,19 @@ class EventCategoryAdmin(SystemAdminAccess, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         category_save(actor=actor_for_request(request), category=obj, created=not change)
+
+
+@admin.register(DisputeCategory)
+class DisputeCategoryAdmin(SystemAdminAccess, admin.ModelAdmin):
+    """矛盾纠纷类别 (the 19 national items, editable; disable rather than delete)."""
+
+    list_display = ["code", "name", "sort", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Codes are stored on dispute cases and the matter catalogue: fixed once created.
+        return ["code"] if obj else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        dispute_category_save(actor=actor_for_request(request), category=obj, created=not change)

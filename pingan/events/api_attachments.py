@@ -14,6 +14,7 @@ from pingan.audit.services import audit_log
 from pingan.events.attachments import attachments_add, case_attachments
 from pingan.events.models_extra import Attachment
 from pingan.flow.errors import ActionInvalid
+from pingan.flow.models import Case
 from pingan.flow.selectors import access_case
 
 TAG = "案件附件"
@@ -49,6 +50,8 @@ class AttachmentUploadSerializer(serializers.Serializer):
 
 @extend_schema(tags=[TAG])
 class CaseAttachmentsView(GenericAPIView):
+    # Only for the schema: the `number` path parameter is Case.number.
+    queryset = Case.objects.none()
     permission_classes = [ActorRequired, ReadOnlyForLeaders]
     serializer_class = AttachmentSerializer
     parser_classes = [MultiPartParser]

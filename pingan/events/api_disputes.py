@@ -25,6 +25,7 @@ from pingan.events.models_extra import (
     PartyRole,
 )
 from pingan.flow.errors import ActionInvalid, ActionNotAllowed
+from pingan.flow.models import Case
 from pingan.flow.selectors import access_case
 
 TAG = "矛盾纠纷"
@@ -162,6 +163,8 @@ class DisputeReportView(GenericAPIView):
 
 @extend_schema(tags=[TAG])
 class MediationView(GenericAPIView):
+    # Only for the schema: the `number` path parameter is Case.number.
+    queryset = Case.objects.none()
     permission_classes = [ActorRequired, ReadOnlyForLeaders]
     serializer_class = MediationSerializer
 
@@ -191,6 +194,8 @@ class MediationView(GenericAPIView):
 
 @extend_schema(tags=[TAG])
 class AgreementView(GenericAPIView):
+    # Only for the schema: the `number` path parameter is Case.number.
+    queryset = Case.objects.none()
     permission_classes = [ActorRequired, ReadOnlyForLeaders]
     serializer_class = AgreementSerializer
 

@@ -40,6 +40,8 @@ class MergeSerializer(serializers.Serializer):
     responses={200: DuplicateSerializer(many=True), 404: OpenApiResponse(description="不可见")},
 )
 class DuplicatesView(GenericAPIView):
+    # Only for the schema: the `number` path parameter is Case.number.
+    queryset = Case.objects.none()
     permission_classes = [ActorRequired]
     serializer_class = DuplicateSerializer
     pagination_class = None
@@ -62,6 +64,8 @@ class DuplicatesView(GenericAPIView):
     },
 )
 class MergeView(GenericAPIView):
+    # Only for the schema: the `number` path parameter is Case.number.
+    queryset = Case.objects.none()
     permission_classes = [ActorRequired, ReadOnlyForLeaders]
     serializer_class = MergeSerializer
 

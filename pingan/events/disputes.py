@@ -555,3 +555,26 @@ def agreement_data(row: MediationAgreement) -> dict:
         "judicial_confirmation_deadline": row.judicial_confirmation_deadline.isoformat(),
         "confirmed": row.confirmed,
     }
+
+
+def dispute_category_save(
+    *, actor: Actor, category: DisputeCategory, created: bool
+) -> DisputeCategory:
+    """Create or change a dispute category (admin screens; limited to system administrators).
+
+    Permission: a writing position. Side effects: one audit record.
+    """
+    require_write(actor)
+    with transaction.atomic():
+        category.save()
+        audit_log(
+            actor=actor,
+            action="events.dispute_category_create"
+            if created
+            else "events.dispute_category_change",
+            object_type="events.disputecategory",
+            object_id=category.code,
+            ip=actor.ip,
+            detail={"name": category.name, "active": category.active},
+        )
+    return category

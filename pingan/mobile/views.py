@@ -13,15 +13,17 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from pingan.accounts.roles import Role
-from pingan.events.api import EventReportSerializer
+from pingan.events import api as events_api
 from pingan.mobile import selectors, shell
 from pingan.web.context import request_actor
 
 
 def photos_supported() -> bool:
-    """Whether `POST /api/v1/events/` takes multipart `photos`; the form offers photos
-    only then (queued reports without them would silently lose the pictures)."""
-    return "photos" in EventReportSerializer().fields
+    """Whether `POST /api/v1/events/` takes multipart `photos` (its documented multipart
+    serializer has the field); the form offers photos only then, so a queued report never
+    silently loses its pictures."""
+    serializer = getattr(events_api, "EventReportMultipartSerializer", None)
+    return serializer is not None and "photos" in serializer().fields
 
 
 def _context(request: HttpRequest, tab: str) -> dict:

@@ -139,3 +139,16 @@ def test_leader_reads_but_cannot_act(client, world, cases):
     assert response.status_code == 403
     assert Case.objects.get(pk=cases.mine.pk).supervision_level == ""
     assert AuditRecord.objects.filter(outcome="denied", actor=world.leader.user).exists()
+
+
+def test_without_javascript_the_form_posts_and_redirects(client, world, cases):
+    sign_in(client, world.town)
+    url = f"/command/cases/{cases.mine.number}/act/"
+    response = client.post(url, {"action": "accept", "version": cases.mine.version})
+    assert response.status_code == 302
+    assert response["Location"] == f"/command/cases/{cases.mine.number}/"
+    assert Case.objects.get(pk=cases.mine.pk).state == "handling"
+    refused = client.post(url, {"action": "accept"})
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert "<html" in html and "当前状态（办理中）下不能执行该操作。" in html

@@ -4,6 +4,7 @@ and the bulk mirror writing exactly what the real services write."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 
 import pytest
@@ -115,7 +116,7 @@ def test_history_is_consistent_with_state(county):
         history = sorted(case.actions.all(), key=lambda a: a.seq)
         assert [a.seq for a in history] == list(range(1, case.n + 1))
         assert history[0].action == "report" and history[0].from_state == ""
-        for before, after in zip(history, history[1:], strict=False):
+        for before, after in itertools.pairwise(history):
             assert after.from_state == before.to_state, case.number
             assert after.from_holder == before.to_holder, case.number
             assert after.created_at > before.created_at

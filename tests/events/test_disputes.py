@@ -340,3 +340,22 @@ def test_periodic_task_runs_the_scan(world):
     )
     assert agreement_reminders.call_local() == {"reminded": 1}
     assert agreement_reminders.call_local() == {"reminded": 0}
+
+
+def test_system_admin_edits_dispute_categories_audited(client):
+    from pingan.accounts.roles import Role
+    from pingan.events.models import DisputeCategory
+    from tests.accounts.factories import sign_in
+    from tests.factories import make_actor
+
+    sign_in(client, make_actor(Role.SYSTEM_ADMIN, "990101"))
+    response = client.post(
+        "/admin/events/disputecategory/19/change/", {"name": "其他纠纷", "sort": "19"}
+    )
+    assert response.status_code == 302
+    category = DisputeCategory.objects.get(code="19")
+    assert (category.name, category.active) == ("其他纠纷", False)
+    assert AuditRecord.objects.filter(
+        action="events.dispute_category_change", object_id="19"
+    ).exists()
+    assert client.get("/admin/events/disputecategory/19/delete/").status_code == 403

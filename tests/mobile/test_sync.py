@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pingan.events.models import EventDetail
 from pingan.flow.models import Case
@@ -89,3 +90,28 @@ def test_queue_logic_under_node():
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert "# fail 0" in run.stdout
+
+
+def test_photos_go_as_multipart_and_a_repeat_stores_them_once(worker_client, settings, tmp_path):
+    from pingan.events.attachments import case_attachments
+    from pingan.mobile.views import photos_supported
+
+    settings.MEDIA_ROOT = tmp_path
+    assert photos_supported() is True  # the report form offers the camera input
+    token = csrf_from_page(worker_client)
+    png = (Path(__file__).parents[2] / "pingan/static/mobile/icons/icon-192.png").read_bytes()
+
+    def send():
+        # What queue.js builds: the fields as strings plus repeated `photos` parts.
+        data = {k: str(v) for k, v in event(idempotency_key="cam-1").items()}
+        data["photos"] = [
+            SimpleUploadedFile("a.png", png, content_type="image/png"),
+            SimpleUploadedFile("b.png", png, content_type="image/png"),
+        ]
+        return worker_client.post("/api/v1/events/", data, headers={"X-CSRFToken": token})
+
+    first, again = send(), send()
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["number"] == first.json()["number"]
+    case = Case.objects.get()
+    assert case_attachments(case).count() == 2

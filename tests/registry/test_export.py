@@ -104,3 +104,11 @@ def test_region_outside_scope_is_404_and_region_filter(world):
     assert _export(world.town_a, region="990101002").status_code == 404
     rows = read_xlsx(_export(world.town_a, region=GRID_A1A).content)
     assert [r[0] for r in rows[6:]] == ["张三丰"]
+
+
+def test_revealed_export_imports_back(world):
+    content = _export(world.town_a, kind="mental_disorder", reveal="true", reason="核对").content
+    from tests.registry.transfer_helpers import upload
+
+    body = upload(world.town_a, content, kind="mental_disorder", mode="update").json()
+    assert body["errors"] == [] and (body["rows"], body["updates"]) == (1, 1)

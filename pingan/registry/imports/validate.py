@@ -235,6 +235,17 @@ def _attributes(ctx: _Context, row: RowPlan) -> dict[str, Any]:
     return data
 
 
+def _risk_cell(spec: KindSpec, value: Any) -> Any:
+    """A level as typed: 3, "3", "3（高）" (our export) or the label alone ("高")."""
+    if not isinstance(value, str) or not value:
+        return value
+    match = re.match(r"^(\d+)", value)
+    if match:
+        return match.group(1)
+    by_label = {label: level for level, label in (spec.risk_levels or {}).items()}
+    return by_label.get(value, value)
+
+
 def _card(ctx: _Context, row: RowPlan, existing: dict[str, Any] | None) -> None:
     """The card part of the row. `existing`: the stored attributes of the person's active
     card of this kind (update mode): non-empty cells replace them, empty cells keep them."""
@@ -243,7 +254,7 @@ def _card(ctx: _Context, row: RowPlan, existing: dict[str, Any] | None) -> None:
     data = _attributes(ctx, row)
     merged = {**(existing or {}), **data}
     values, attr_errors = clean_attributes(spec, merged, ctx.codes)
-    level = _risk(spec, _get(ctx, row.values, "risk_level"), errors)
+    level = _risk(spec, _risk_cell(spec, _get(ctx, row.values, "risk_level")), errors)
     attention = _get(ctx, row.values, "attention")
     clean_attention = ""
     if attention != "":

@@ -12,6 +12,8 @@
   const result = document.getElementById("report-result");
   const photosInput = document.getElementById("photos");
   let categories = [];
+  const locateHint = document.getElementById("locate-status").textContent;
+  const photosHint = photosInput ? document.getElementById("photos-status").textContent : "";
 
   function byId(id) { return document.getElementById(id); }
 
@@ -61,6 +63,14 @@
     sub.disabled = children.length === 0;
   });
 
+  const MAX_PHOTOS = 9; // the events API's limit per case
+  if (photosInput) {
+    photosInput.addEventListener("change", function () {
+      const n = photosInput.files.length;
+      byId("photos-status").textContent = n ? "已选择 " + n + " 张照片。" : "";
+    });
+  }
+
   byId("locate").addEventListener("click", function () {
     const status = byId("locate-status");
     if (!navigator.geolocation) {
@@ -101,7 +111,7 @@
 
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
-    ["category", "description", "lat", "lng", "unit"].forEach(function (f) { setError(f, ""); });
+    ["category", "description", "lat", "lng", "unit", "photos"].forEach(function (f) { setError(f, ""); });
     const category = sub.value || top.value;
     const description = byId("description").value.trim();
     let ok = true;
@@ -109,6 +119,10 @@
     if (!description) { setError("description", "请填写事件描述。"); ok = false; }
     const lat = number("lat", -90, 90, "lat");
     const lng = number("lng", -180, 180, "lng");
+    if (photosInput && photosInput.files.length > MAX_PHOTOS) {
+      setError("photos", "每个事件最多 " + MAX_PHOTOS + " 张照片。");
+      ok = false;
+    }
     if (lat === null || lng === null || !ok) return;
     const unit = byId("unit");
     const body = {
@@ -133,6 +147,8 @@
     });
     form.reset();
     sub.disabled = true;
+    byId("locate-status").textContent = locateHint;
+    if (photosInput) byId("photos-status").textContent = photosHint;
     showResult(navigator.onLine ? "已保存，正在发送…" : "当前离线，事件已保存在本机，联网后自动发送。", "info");
   });
 

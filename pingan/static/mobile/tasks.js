@@ -116,13 +116,14 @@
     try {
       const page = await getJson(root.dataset.list);
       renderList(page.results || []);
-      showStatus("", "");
+      if (status.dataset.loadError) { showStatus("", ""); delete status.dataset.loadError; }
       // Warm the service worker cache so the details open offline too.
       (page.results || []).forEach(function (row) {
         getJson(root.dataset.detail + encodeURIComponent(row.number) + "/").catch(function () {});
       });
     } catch (e) {
       showStatus("无法加载任务：当前离线且没有缓存的任务列表。", "error");
+      status.dataset.loadError = "1";
     } finally {
       document.getElementById("tasks-loading").hidden = true;
     }
