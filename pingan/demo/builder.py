@@ -105,7 +105,7 @@ def build_demo(
         departments_by_code = _insert_departments(departments)
         create_accounts(accounts, password, regions_by_code, departments_by_code)
         counts = _counts(regions, departments, accounts)
-        counts["events"] = build_demo_events(seed=seed, size=spec.name)
+        counts.update(build_demo_events(seed=seed, size=spec.name))
         _record_build(spec, seed, regions, counts)
         _grids_changed()
         audit_log(

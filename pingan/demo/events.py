@@ -1,4 +1,5 @@
-"""Demo events: three months of a working county's 网格事件, in every state of the loop.
+"""Demo events and disputes: three months of a working county's 网格事件 and 矛盾纠纷,
+in every state of the loop.
 
 Each event is a *script* planned from the seed: a report by a real demo account (a grid
 worker in their grid, or a town operator taking a hotline/citizen report) and the steps
@@ -13,10 +14,12 @@ still open; some old ones stall, and their clocks run past warn and due.
 How it is written (time travel): the scripts are played by `eventsim.CaseSim`, a mirror of
 `flow.services.case_open`/`case_act` with explicit timestamps, and the resulting rows (Case,
 EventDetail, CaseAction history, Supervision, ClockAlert of a deadline scan at build time)
-are bulk-inserted. Going through the services costs an audit record and several queries per
-step (minutes for 3,000 events); `tests/demo/test_events.py` plays every path through the
-real services with the same timestamps and checks both give the same rows. One
-`demo.events` audit record states what was generated.
+are bulk-inserted. Going through the services costs an audit record and several queries
+per step (minutes for 3,000 events); `tests/demo/test_events.py` plays every path through
+the real services with the same timestamps and checks both give the same rows. One
+`demo.events` audit record states what was generated. Disputes (case type "dispute", same
+states and actions) get their `DisputeDetail` and parties; mediation records are not
+generated.
 """
 
 from __future__ import annotations
@@ -53,8 +56,10 @@ from pingan.regions.models import Region, RegionLevel
 
 EVENTS_BY_SIZE = {"small": 3_000, "county": 20_000}
 DEFAULT_EVENTS = 150  # other sizes (the tests' tiny county)
+DISPUTES_BY_SIZE = {"small": 300, "county": 2_000}
+DEFAULT_DISPUTES = 40
 WINDOW_DAYS = 90
-PREFIX = "SJ"
+EVENT, DISPUTE = "event", "dispute"
 DEMO_ROOT = "99"
 BATCH = 1000
 
@@ -89,6 +94,12 @@ NOTES = {
     "supervise": "请加快办理并按时反馈。",
 }
 PLACES = ["村委会旁", "小学门口", "农贸市场", "卫生室附近", "文化广场", "主干道边", "河堤", "集镇"]
+DISPUTES = [
+    "{place}两户村民因{cat}发生争执，双方各执一词，请求调解。",
+    "群众反映{cat}，涉及多户家庭，矛盾有激化苗头。",
+    "{place}因{cat}引发口角，网格员已现场劝解，需进一步调处。",
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 PROBLEMS = [
     "群众反映{cat}问题，影响周边居民生活，请尽快处理。",
     "巡查发现{cat}情况，已拍照留存，需相关单位处置。",
@@ -125,6 +136,10 @@ class Script:
     reported_at: dt.datetime
     steps: list[Step]
     path: str
+    case_type: str = "event"
+    scale: str = ""  # disputes: 一般 / 较大 / 重大
+    parties: list[tuple[str, str]] = field(default_factory=list)  # (name, role)
+    people: int = 0
 
 
 @dataclass
@@ -321,14 +336,30 @@ def _point(rng: random.Random, geojson: dict) -> tuple[float, float]:
     return round(c.x, 6), round(c.y, 6)
 
 
-def plan_scripts(seed: int, count: int, now: dt.datetime, units: DemoUnits) -> list[Script]:
+def _categories(case_type: str) -> list[tuple[str, str]]:
+    if case_type == DISPUTE:
+        from pingan.events.models import DisputeCategory
+
+        rows = DisputeCategory.objects.filter(active=True)
+    else:
+        rows = EventCategory.objects.filter(active=True, parent__isnull=False)
+    return list(rows.order_by("code").values_list("code", "name"))
+
+
+def _category_names(case_type: str) -> dict[str, str]:
+    if case_type == DISPUTE:
+        from pingan.events.models import DisputeCategory
+
+        return dict(DisputeCategory.objects.values_list("code", "name"))
+    return dict(EventCategory.objects.values_list("code", "name"))
+
+
+def plan_scripts(
+    seed: int, count: int, now: dt.datetime, units: DemoUnits, case_type: str = "event"
+) -> list[Script]:
     """`count` scripts from `seed`, timed relative to `now` and cut at `now`, oldest first."""
-    rng = random.Random(f"demo-events-{seed}")  # noqa: S311 - demo data, not secrets
-    categories = list(
-        EventCategory.objects.filter(active=True, parent__isnull=False)
-        .order_by("code")
-        .values_list("code", "name")
-    )
+    rng = random.Random(f"demo-{case_type}-{seed}")  # noqa: S311 - demo data, not secrets
+    categories = _categories(case_type)
     towns = [t for t in units.towns if t.worker_grid]
     local_now = timezone.localtime(now)
     scripts = []
@@ -355,6 +386,19 @@ def plan_scripts(seed: int, count: int, now: dt.datetime, units: DemoUnits) -> l
             kept.append(step)
         code, name = rng.choice(categories)
         urgency = rng.choices(["low", "medium", "high"], [72, 21, 7])[0]
+        extra: dict[str, Any] = {}
+        if case_type == DISPUTE:
+            scale = rng.choices(["ordinary", "large", "major"], [80, 16, 4])[0]
+            urgency = {"ordinary": "low", "large": "medium", "major": "high"}[scale]
+            names = [rng.choice(SURNAMES) + "某" + "甲乙丙丁"[i] for i in range(rng.randint(2, 4))]
+            extra = {
+                "case_type": DISPUTE,
+                "scale": scale,
+                "parties": [
+                    (n, "applicant" if i == 0 else "respondent") for i, n in enumerate(names)
+                ],
+                "people": len(names) + rng.randint(0, 8),
+            }
         grid_worker = kind in ("grid_local", "village", "village_escalate")
         needs_grid = grid_worker or any(s.unit == town.worker_grid for s in kept)
         grid = town.worker_grid if needs_grid else rng.choice(town.grids)
@@ -371,13 +415,16 @@ def plan_scripts(seed: int, count: int, now: dt.datetime, units: DemoUnits) -> l
                 reporter_kind="grid_worker"
                 if grid_worker
                 else rng.choice(["hotline", "hotline", "citizen", "sms"]),
-                description=rng.choice(PROBLEMS).format(cat=name, place=place),
+                description=rng.choice(DISPUTES if case_type == DISPUTE else PROBLEMS).format(
+                    cat=name, place=place
+                ),
                 address=f"{village_name}{place}",
                 lng=lng,
                 lat=lat,
                 reported_at=reported,
                 steps=kept,
                 path=kind,
+                **extra,
             )
         )
     scripts.sort(key=lambda s: s.reported_at)
@@ -396,11 +443,42 @@ def step_params(step: Step, case: Case, at: dt.datetime) -> dict[str, Any]:
 
 
 def _title(script: Script, names: dict[str, str]) -> str:
+    if script.case_type == DISPUTE:
+        return script.description[:100]
     return f"{names[script.category]}：{script.description[:60]}"
 
 
 def _report_payload(script: Script) -> dict:
+    if script.case_type == DISPUTE:
+        return {"scale": script.scale, "parties_count": len(script.parties)}
     return {"outside_grid": False, "reporter_kind": script.reporter_kind}
+
+
+def _detail_rows(script: Script, case: Case, reporter_id: int) -> list:
+    """The module's rows for the case: EventDetail, or DisputeDetail with its parties."""
+    if script.case_type == DISPUTE:
+        from pingan.events.models import DisputeDetail, DisputeParty
+
+        detail = DisputeDetail(
+            case=case,
+            category_id=script.category,
+            scale=script.scale,
+            summary=script.description,
+            occurred_on=timezone.localdate(script.reported_at),
+            address=script.address,
+            lng=script.lng,
+            lat=script.lat,
+            region_code=script.grid,
+            grid_code=script.grid,
+            parties_count=len(script.parties),
+            people_involved=script.people,
+            amount_involved=None,
+            reporter_id=reporter_id,
+            created_at=script.reported_at,
+        )
+        parties = [DisputeParty(case=case, name=n, role=r) for n, r in script.parties]
+        return [detail, *parties]
+    return [_detail(script, case, reporter_id)]
 
 
 def _detail(script: Script, case: Case, reporter_id: int) -> EventDetail:
@@ -425,16 +503,15 @@ def play_with_services(script: Script, units: DemoUnits, now: dt.datetime) -> Ca
 
     Used by the tests to check the bulk mirror; writes an audit record per step.
     """
-    from pingan.events.services import CASE_TYPE
     from pingan.flow.deadlines import scan_deadlines
     from pingan.flow.services import case_act, case_open
 
-    names = dict(EventCategory.objects.values_list("code", "name"))
+    names = _category_names(script.case_type)
     reporter = units.positions[script.reporter_unit]
     with transaction.atomic():
         case = case_open(
             actor=Actor(reporter.user, reporter),
-            case_type=CASE_TYPE,
+            case_type=script.case_type,
             region_code=script.grid,
             holder_code=script.holder,
             title=_title(script, names),
@@ -445,7 +522,8 @@ def play_with_services(script: Script, units: DemoUnits, now: dt.datetime) -> Ca
             payload=_report_payload(script),
             now=script.reported_at,
         )
-        _detail(script, case, reporter.user_id).save(force_insert=True)
+        for row in _detail_rows(script, case, reporter.user_id):
+            row.save(force_insert=True)
     for step in script.steps:
         position = units.positions[step.unit]
         case = case_act(
@@ -460,14 +538,22 @@ def play_with_services(script: Script, units: DemoUnits, now: dt.datetime) -> Ca
     return Case.objects.get(pk=case.pk)
 
 
-def _limit_cache():
-    chains = {c.code: c.chain() for c in EventCategory.objects.select_related("parent").all()}
+def _limit_cache(case_type: str = "event"):
+    """The matter-catalogue limit per (category, urgency, clock kind), cached.
+
+    Events look up the category and its ancestors; other case types (disputes) use the
+    engine's default chain, the category alone.
+    """
+    chains: dict[str, list[str]] = {}
+    if case_type == "event":
+        chains = {c.code: c.chain() for c in EventCategory.objects.select_related("parent")}
     cache: dict[tuple[str, str, str], Any] = {}
 
     def limit(category: str, urgency: str, kind: str):
         key = (category, urgency, kind)
         if key not in cache:
-            cache[key] = clocks.limit_for("event", chains.get(category, [category]), urgency, kind)
+            chain = chains.get(category, [category] if category else [])
+            cache[key] = clocks.limit_for(case_type, chain, urgency, kind)
         return cache[key]
 
     return limit
@@ -475,7 +561,7 @@ def _limit_cache():
 
 def simulate(script: Script, units: DemoUnits, now: dt.datetime, number: str, limit, names):
     """Play one script in memory; returns the `CaseSim` with the rows to insert."""
-    sim = CaseSim(get_case_type("event"), limit)
+    sim = CaseSim(get_case_type(script.case_type), limit)
     reporter = units.positions[script.reporter_unit]
     case = Case(
         number=number,
@@ -509,6 +595,10 @@ def event_count(size: str) -> int:
     return EVENTS_BY_SIZE.get(size, DEFAULT_EVENTS)
 
 
+def dispute_count(size: str) -> int:
+    return DISPUTES_BY_SIZE.get(size, DEFAULT_DISPUTES)
+
+
 def reset_demo_events() -> int:
     """Delete every case in the demo county with its history (before the demo is rebuilt).
 
@@ -524,35 +614,47 @@ def reset_demo_events() -> int:
 
 
 def build_demo_events(
-    *, seed: int, size: str, count: int | None = None, now: dt.datetime | None = None
-) -> int:
-    """Generate the demo events (inside the demo build's transaction); returns how many.
+    *,
+    seed: int,
+    size: str,
+    count: int | None = None,
+    disputes: int | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, int]:
+    """Generate the demo events and disputes (inside the demo build's transaction).
 
     Runs as the system (the installer's command): no permission check, one `demo.events`
-    audit record with the counts by state.
+    audit record with the counts by state. Returns {"events": n, "disputes": m}.
     """
     now = (now or timezone.now()).replace(microsecond=0)
-    count = event_count(size) if count is None else count
+    wanted = {
+        EVENT: event_count(size) if count is None else count,
+        DISPUTE: dispute_count(size) if disputes is None else disputes,
+    }
     units = load_units()
-    if count <= 0 or not any(t.worker_grid for t in units.towns):
-        return 0
-    scripts = plan_scripts(seed, count, now, units)
-    names = dict(EventCategory.objects.values_list("code", "name"))
-    limit = _limit_cache()
-    per_day: Counter = Counter()
+    if not any(t.worker_grid for t in units.towns):
+        return {"events": 0, "disputes": 0}
     sims = []
-    for script in scripts:
-        day = timezone.localdate(script.reported_at)
-        per_day[day] += 1
-        number = f"{PREFIX}{COUNTY[0]}{day:%Y%m%d}{per_day[day]:05d}"
-        sims.append((script, simulate(script, units, now, number, limit, names)))
+    for case_type, n in wanted.items():
+        if n <= 0:
+            continue
+        prefix = get_case_type(case_type).prefix
+        names, limit = _category_names(case_type), _limit_cache(case_type)
+        per_day: Counter = Counter()
+        for script in plan_scripts(seed, n, now, units, case_type):
+            day = timezone.localdate(script.reported_at)
+            per_day[day] += 1
+            number = f"{prefix}{COUNTY[0]}{day:%Y%m%d}{per_day[day]:05d}"
+            sims.append((script, simulate(script, units, now, number, limit, names)))
+        CaseNumberCounter.objects.bulk_create(
+            CaseNumberCounter(prefix=prefix, county_code=COUNTY[0], day=day, last=last)
+            for day, last in sorted(per_day.items())
+        )
     _insert(sims, units)
-    CaseNumberCounter.objects.bulk_create(
-        CaseNumberCounter(prefix=PREFIX, county_code=COUNTY[0], day=day, last=last)
-        for day, last in sorted(per_day.items())
-    )
-    states = Counter(sim.case.state for _, sim in sims)
-    paths = Counter(script.path for script, _ in sims)
+    result = {
+        "events": sum(1 for script, _ in sims if script.case_type == EVENT),
+        "disputes": sum(1 for script, _ in sims if script.case_type == DISPUTE),
+    }
     audit_log(
         actor=None,
         username="pingan demo",
@@ -562,14 +664,14 @@ def build_demo_events(
         region_code=COUNTY[0],
         detail={
             "seed": seed,
-            "events": len(sims),
-            "states": dict(sorted(states.items())),
-            "paths": dict(sorted(paths.items())),
+            **result,
+            "states": dict(sorted(Counter(sim.case.state for _, sim in sims).items())),
+            "paths": dict(sorted(Counter(script.path for script, _ in sims).items())),
             "overdue": sum(1 for _, sim in sims if sim.case.is_overdue),
             "supervised": sum(1 for _, sim in sims if sim.case.supervision_level),
         },
     )
-    return len(sims)
+    return result
 
 
 def _insert(sims: list, units: DemoUnits) -> None:
@@ -581,15 +683,18 @@ def _insert(sims: list, units: DemoUnits) -> None:
         )
         for case in cases:
             case.pk = ids[case.number]
-    details, actions, cards, alerts = [], [], [], []
+    details: dict[type, list] = {}
+    actions, cards, alerts = [], [], []
     for script, sim in sims:
         reporter = units.positions[script.reporter_unit]
-        details.append(_detail(script, sim.case, reporter.user_id))
+        for row in _detail_rows(script, sim.case, reporter.user_id):
+            details.setdefault(type(row), []).append(row)
         for rows, out in ((sim.actions, actions), (sim.supervisions, cards), (sim.alerts, alerts)):
             for row in rows:
                 row.case = sim.case
                 out.append(row)
-    EventDetail.objects.bulk_create(details, batch_size=BATCH)
+    for model, rows in details.items():
+        model.objects.bulk_create(rows, batch_size=BATCH)
     CaseAction.objects.bulk_create(actions, batch_size=BATCH)
     Supervision.objects.bulk_create(cards, batch_size=BATCH)
     ClockAlert.objects.bulk_create(alerts, batch_size=BATCH)
@@ -597,6 +702,7 @@ def _insert(sims: list, units: DemoUnits) -> None:
 
 __all__ = [
     "build_demo_events",
+    "dispute_count",
     "event_count",
     "load_units",
     "plan_scripts",

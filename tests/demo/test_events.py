@@ -14,7 +14,7 @@ from pingan.audit.models import AuditRecord
 from pingan.demo import events as demo_events
 from pingan.demo.builder import build_demo
 from pingan.events.casetype import STATES
-from pingan.events.models import EventCategory, EventDetail
+from pingan.events.models import DisputeDetail, DisputeParty, EventDetail
 from pingan.flow.models import SUPERVISION_RANK, Case, CaseAction, ClockAlert, Supervision
 from tests.demo.factories import TINY
 
@@ -29,7 +29,7 @@ def county(tmp_path):
     """The tiny demo county with its own events replaced by 600 events at a fixed time."""
     build_demo(spec=TINY, seed=7, home=tmp_path)
     demo_events.reset_demo_events()
-    demo_events.build_demo_events(seed=7, size="tiny", count=600, now=NOW)
+    demo_events.build_demo_events(seed=7, size="tiny", count=600, disputes=120, now=NOW)
 
 
 def dump() -> list:
@@ -42,7 +42,9 @@ def dump() -> list:
         row["alerts"] = [
             _fields(a, ("id", "case")) for a in case.alerts.order_by("level", "clock_seq")
         ]
-        row["detail"] = _fields(case.event, ("case",))
+        detail = case.event if case.case_type == "event" else case.dispute
+        row["detail"] = _fields(detail, ("case",))
+        row["parties"] = [_fields(p, ("id", "case")) for p in case.dispute_parties.order_by("id")]
         cases.append(row)
     return cases
 
@@ -58,12 +60,19 @@ def _fields(obj, skip: tuple[str, ...]) -> dict:
 def test_default_sizes_generate_enough_events():
     assert demo_events.event_count("small") == 3000
     assert demo_events.event_count("county") == 20000
+    assert demo_events.dispute_count("small") == 300
+    assert demo_events.dispute_count("county") == 2000
 
 
 def test_every_state_with_overdue_and_supervised_cases(county):
-    states = Counter(Case.objects.values_list("state", flat=True))
+    states = Counter(Case.objects.filter(case_type="event").values_list("state", flat=True))
     assert sum(states.values()) == 600 == EventDetail.objects.count()
     assert set(states) == set(STATES)
+    disputes = Counter(Case.objects.filter(case_type="dispute").values_list("state", flat=True))
+    assert sum(disputes.values()) == 120 == DisputeDetail.objects.count()
+    assert {"pending_accept", "handling", "archived"} <= set(disputes)
+    assert DisputeParty.objects.count() >= 240  # two to four parties each
+    assert not Case.objects.filter(case_type="dispute").exclude(number__startswith="JF").exists()
     # Most old events are finished; a working county still has a queue.
     assert states["archived"] > sum(states[s] for s in OPEN) > 60
     overdue = Case.objects.filter(is_overdue=True)
@@ -103,7 +112,7 @@ def test_one_audit_record_for_the_events(county):
     records = AuditRecord.objects.filter(action="demo.events").order_by("-id")
     assert records.count() == 2  # the tiny build's own events, then the 600
     detail = records.first().detail
-    assert detail["events"] == 600
+    assert (detail["events"], detail["disputes"]) == (600, 120)
     assert detail["states"] == dict(
         sorted(Counter(Case.objects.values_list("state", flat=True)).items())
     )
@@ -139,22 +148,24 @@ def test_history_is_consistent_with_state(county):
 def test_same_seed_same_events_other_seed_other_events(tmp_path):
     build_demo(spec=TINY, seed=7, home=tmp_path)
     demo_events.reset_demo_events()
-    demo_events.build_demo_events(seed=7, size="tiny", count=200, now=NOW)
+    demo_events.build_demo_events(seed=7, size="tiny", count=200, disputes=30, now=NOW)
     first = dump()
     demo_events.reset_demo_events()
     assert not Case.objects.exists()
-    demo_events.build_demo_events(seed=7, size="tiny", count=200, now=NOW)
+    demo_events.build_demo_events(seed=7, size="tiny", count=200, disputes=30, now=NOW)
     assert dump() == first
     demo_events.reset_demo_events()
-    demo_events.build_demo_events(seed=8, size="tiny", count=200, now=NOW)
+    demo_events.build_demo_events(seed=8, size="tiny", count=200, disputes=30, now=NOW)
     assert dump() != first
 
 
 def test_rebuilding_the_demo_replaces_its_events(tmp_path):
-    first = build_demo(spec=TINY, seed=7, home=tmp_path)
-    assert first.counts["events"] == Case.objects.count() == demo_events.DEFAULT_EVENTS
-    second = build_demo(spec=TINY, seed=7, home=tmp_path)
-    assert second.counts["events"] == Case.objects.count() == demo_events.DEFAULT_EVENTS
+    expected = {"events": demo_events.DEFAULT_EVENTS, "disputes": demo_events.DEFAULT_DISPUTES}
+    for _ in range(2):
+        result = build_demo(spec=TINY, seed=7, home=tmp_path)
+        assert {k: result.counts[k] for k in expected} == expected
+        assert Case.objects.filter(case_type="event").count() == expected["events"]
+        assert Case.objects.filter(case_type="dispute").count() == expected["disputes"]
 
 
 def _covering_scripts(scripts) -> list:
@@ -175,12 +186,13 @@ def test_bulk_rows_equal_service_rows(tmp_path):
     units = demo_events.load_units()
     scripts = demo_events.plan_scripts(7, 400, NOW, units)
     chosen = _covering_scripts(scripts)
+    chosen += _covering_scripts(demo_events.plan_scripts(7, 100, NOW, units, "dispute"))[:6]
     used = {s.action for script in chosen for s in script.steps}
     assert {"return", "approve_extension", "deny_extension", "suspend", "resume"} <= used
     assert {"verify_fail", "supervise", "callback", "handle_locally", "dispatch"} <= used
-    names = dict(EventCategory.objects.values_list("code", "name"))
-    limit = demo_events._limit_cache()
     for script in chosen:
+        names = demo_events._category_names(script.case_type)
+        limit = demo_events._limit_cache(script.case_type)
         served = demo_events.play_with_services(script, units, NOW)
         sim = demo_events.simulate(script, units, NOW, served.number, limit, names)
         skip = ("id", "case")

@@ -281,3 +281,32 @@ def test_update_opens_missing_card_and_refuses_moves(town):
     far = upload(town, xlsx(header, [["赵六", outsider.id_number, GRID_A1A, "01"]]),
                  kind="floating", mode="update").json()
     assert far["errors"][0]["message"] == "该身份证号已在您的管辖范围以外登记，不能在此更新。"
+
+
+def test_fast_xlsx_reader_matches_openpyxl():
+    import io
+    import zipfile
+    from datetime import date as day
+
+    from openpyxl import Workbook
+
+    from pingan.registry.imports import fastxlsx, reader
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "公民身份号码", "数", "日期", "是否"])
+    sheet.append(["张三", ID1, 12, day(2020, 3, 1), True])
+    sheet.append([None, "x", 1.5, None, False])
+    sheet.append([])
+    sheet.append(["李四", None, None, None, "尾"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    content = buffer.getvalue()
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        fast = [[reader._cell(v) for v in row] for row in fastxlsx.iter_rows(archive)]
+    slow = list(reader._openpyxl_rows(content))
+    width = max(len(r) for r in slow)
+    assert [r + [""] * (width - len(r)) for r in fast] == [
+        r + [""] * (width - len(r)) for r in slow
+    ]
+    assert fast[1] == ["张三", ID1, 12, day(2020, 3, 1), True]

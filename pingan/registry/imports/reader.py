@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from pingan.registry.imports import fastxlsx
 from pingan.registry.imports.columns import IGNORED_HEADERS, Column, header_lookup
 
 MAX_ROWS = 200_000
@@ -54,6 +55,17 @@ def _cell(value: Any) -> Any:
 
 
 def _xlsx_rows(content: bytes):
+    """Rows of the first sheet: the fast reader, or openpyxl when it cannot cope."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            rows = [[_cell(v) for v in row] for row in fastxlsx.iter_rows(archive)]
+    except Exception:
+        yield from _openpyxl_rows(content)
+        return
+    yield from rows
+
+
+def _openpyxl_rows(content: bytes):
     from openpyxl import load_workbook  # imported here: only imports need it
 
     try:
