@@ -1,7 +1,8 @@
 """Registry import benchmark: a 100,000-row .xlsx through the real import service.
 
     .venv/bin/python bench/registry_import.py [--rows 100000] [--seed N]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/registry_import.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python bench/registry_import.py
 
 Builds the demo county (`pingan demo`'s builder) in a scratch database — a temporary
 PINGAN_HOME with SQLite, or with DATABASE_URL a scratch PostgreSQL database created and
@@ -28,7 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余"
+    "杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙"
+    "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红玉梅林海燕云飞鹏辉成文德荣春兴福"
 ETHNICITIES = ["汉族"] * 8 + ["彝族", "苗族"]
 
@@ -127,7 +132,16 @@ def run(rows: int, seed: int, profile: bool = False) -> dict:
             code__startswith=position.region_id, level=RegionLevel.GRID
         ).values_list("code", flat=True)
     )
-    header = ["姓名", "公民身份号码", "联系电话", "民族", "现住址", "所属网格", "户号", "与户主关系"]
+    header = [
+        "姓名",
+        "公民身份号码",
+        "联系电话",
+        "民族",
+        "现住址",
+        "所属网格",
+        "户号",
+        "与户主关系",
+    ]
     started = time.perf_counter()
     content = write_xlsx(header, make_rows(rows, grids, seed))
     timings["write_xlsx_s"] = time.perf_counter() - started
@@ -167,6 +181,7 @@ def run(rows: int, seed: int, profile: bool = False) -> dict:
     assert Card.objects.filter(kind="household").count() >= rows
     return {
         "rows": rows,
+        "load_average": os.getloadavg()[0],
         "grids": len(grids),
         "file_mb": len(content) / 1e6,
         "backend": connection.vendor,
@@ -202,6 +217,7 @@ def main() -> None:
     print(f"{'backend':<28}{result['backend']:>14}")
     print(f"{'rows':<28}{result['rows']:>14,}")
     print(f"{'grids in demo county':<28}{result['grids']:>14,}")
+    print(f"{'load average (1 min)':<28}{result['load_average']:>14.1f}")
     print(f"{'xlsx size (MB)':<28}{result['file_mb']:>14.1f}")
     print(f"{'demo build (s)':<28}{result['setup_s']:>14.1f}")
     print(f"{'write xlsx (s)':<28}{result['write_xlsx_s']:>14.1f}")
@@ -215,6 +231,7 @@ def main() -> None:
                 "seconds": round(result["commit_s"], 2),
                 "dry_run_seconds": round(result["dry_run_s"], 2),
                 "backend": result["backend"],
+                "load_average": round(result["load_average"], 1),
             }
         )
     )

@@ -191,7 +191,7 @@ def test_bulk_rows_equal_service_rows(tmp_path):
     assert {"return", "approve_extension", "deny_extension", "suspend", "resume"} <= used
     assert {"verify_fail", "supervise", "callback", "handle_locally", "dispatch"} <= used
     for script in chosen:
-        names = demo_events._category_names(script.case_type)
+        names = demo_events.category_names(script.case_type)
         limit = demo_events._limit_cache(script.case_type)
         served = demo_events.play_with_services(script, units, NOW)
         sim = demo_events.simulate(script, units, NOW, served.number, limit, names)

@@ -67,9 +67,7 @@ def test_template_per_kind_has_chinese_headers_and_notes(town):
         notes = read_xlsx(content, "说明")
         rows = {r[0]: r for r in notes[4:]}
         assert rows["公民身份号码"][1] == "是"
-    notes = read_xlsx(
-        client.get("/api/v1/registry/templates/mental_disorder.xlsx").content, "说明"
-    )
+    notes = read_xlsx(client.get("/api/v1/registry/templates/mental_disorder.xlsx").content, "说明")
     diagnosis = next(r for r in notes if r[0] == "目前诊断类型")
     assert "01 精神分裂症" in diagnosis[4]
     risk = next(r for r in notes if r[0] == "危险性评估等级")
@@ -136,6 +134,10 @@ def test_dry_run_writes_nothing(town):
     )
     assert Person.objects.count() == 0 and Card.objects.count() == 0
     assert AuditRecord.objects.count() == before
+    detail = api_client(town).get(f"/api/v1/registry/imports/{body['id']}/").json()
+    assert (detail["status"], detail["creates"], detail["error_report"]) == ("preview", 2, False)
+    other = make_actor(Role.TOWN_OPERATOR, TOWN_A)
+    assert api_client(other).get(f"/api/v1/registry/imports/{body['id']}/").status_code == 404
 
 
 def test_row_errors_in_chinese_nothing_committed_and_error_report(town):
@@ -173,7 +175,10 @@ def test_row_errors_in_chinese_nothing_committed_and_error_report(town):
     assert sheet[4][0] == "赵六" and sheet[4][-1] in ("", None)
     # Only the importer may download it.
     other = make_actor(Role.TOWN_OPERATOR, TOWN_A)
-    assert api_client(other).get(f"/api/v1/registry/imports/{body['id']}/errors.xlsx").status_code == 404
+    assert (
+        api_client(other).get(f"/api/v1/registry/imports/{body['id']}/errors.xlsx").status_code
+        == 404
+    )
     # The corrected report imports as is (the 错误信息 column is ignored).
     fixed = [r[:-1] for r in sheet[1:]]
     fixed[0][1] = ID1
@@ -189,7 +194,11 @@ def test_row_errors_in_chinese_nothing_committed_and_error_report(town):
     [
         (b"", "a.xlsx", "上传的文件是空的。"),
         (b"not a zip at all", "a.xlsx", "无法读取该 Excel 文件，请确认是 .xlsx 格式且未损坏。"),
-        (b"\xd0\xcf\x11\xe0old", "a.xls", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再导入。"),
+        (
+            b"\xd0\xcf\x11\xe0old",
+            "a.xls",
+            "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再导入。",
+        ),
         ("姓名,公民身份号码\n张三,1".encode("gbk"), "a.csv", None),
         (b"hello", "a.pdf", "只支持 .xlsx 或 .csv（UTF-8）文件。"),
     ],
@@ -219,7 +228,7 @@ def test_missing_header_and_no_rows(town):
 
 
 def test_csv_utf8_with_bom(town):
-    text = "姓名,公民身份号码,所属网格,户号\n张三,%s,%s,H7\n" % (ID1, GRID_A1A)
+    text = f"姓名,公民身份号码,所属网格,户号\n张三,{ID1},{GRID_A1A},H7\n"
     response = upload(town, ("\ufeff" + text).encode(), name="p.csv", dry_run=False)
     assert response.status_code == 201, response.json()
     assert Card.objects.get().attribute_values() == {"household_number": "H7"}
@@ -249,7 +258,11 @@ def test_skip_and_update_modes(town):
     updated = upload(town, xlsx(HEADER, rows), mode="update", dry_run=False).json()
     assert (updated["creates"], updated["updates"], updated["skips"]) == (0, 2, 0), updated
     existing.refresh_from_db()
-    assert (existing.name, existing.name_pinyin, existing.phone) == ("张三", "zhangsan", "13812345678")
+    assert (existing.name, existing.name_pinyin, existing.phone) == (
+        "张三",
+        "zhangsan",
+        "13812345678",
+    )
     assert existing.phone_hash == phone_hash("13812345678")
     assert existing.address == "示范村一组1号" and existing.version == 2
     card = Card.objects.get(person=existing)
@@ -267,19 +280,29 @@ def test_skip_and_update_modes(town):
 def test_update_opens_missing_card_and_refuses_moves(town):
     person = make_person(GRID_A1A, "张三", id_number=ID1)
     header = ["姓名", "公民身份号码", "所属网格", "流入原因"]
-    ok = upload(town, xlsx(header, [["张三", ID1, GRID_A1A, "务工"]]), kind="floating",
-                mode="update", dry_run=False)
+    ok = upload(
+        town,
+        xlsx(header, [["张三", ID1, GRID_A1A, "务工"]]),
+        kind="floating",
+        mode="update",
+        dry_run=False,
+    )
     assert ok.status_code == 201 and ok.json()["updates"] == 1
     assert Card.objects.get(person=person, kind="floating").attribute_values() == {
         "inflow_reason": "01"
     }
-    moved = upload(town, xlsx(header, [["张三", ID1, GRID_A1B, "01"]]), kind="floating",
-                   mode="update").json()
+    moved = upload(
+        town, xlsx(header, [["张三", ID1, GRID_A1B, "01"]]), kind="floating", mode="update"
+    ).json()
     assert moved["errors"][0]["column"] == "所属网格"
     assert "跨网格迁移请走转递流程" in moved["errors"][0]["message"]
     outsider = make_person(GRID_B1A, "赵六")
-    far = upload(town, xlsx(header, [["赵六", outsider.id_number, GRID_A1A, "01"]]),
-                 kind="floating", mode="update").json()
+    far = upload(
+        town,
+        xlsx(header, [["赵六", outsider.id_number, GRID_A1A, "01"]]),
+        kind="floating",
+        mode="update",
+    ).json()
     assert far["errors"][0]["message"] == "该身份证号已在您的管辖范围以外登记，不能在此更新。"
 
 
