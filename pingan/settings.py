@@ -254,6 +254,8 @@ PINGAN_GRID_INDEX_CHECK_SECONDS = env_int("PINGAN_GRID_INDEX_CHECK_SECONDS", 5)
 # Case engine (pingan.flow): warn point as a percentage of each limit; whether an unsatisfied
 # callback (回访不满意) reopens the case; 督办 penalty points and response limits (hours).
 PINGAN_CLOCK_WARN_RATIO = env_int("PINGAN_CLOCK_WARN_PERCENT", 80) / 100
+# Deadline scans per minute (1–6): detection lag ≤ 60 / N seconds plus the scan itself.
+PINGAN_DEADLINE_SCANS_PER_MINUTE = min(6, max(1, env_int("PINGAN_DEADLINE_SCANS_PER_MINUTE", 2)))
 PINGAN_REOPEN_ON_UNSATISFIED = env_bool("PINGAN_REOPEN_ON_UNSATISFIED", True)
 PINGAN_SUPERVISION_POINTS = {
     "normal": 0,

@@ -1,11 +1,13 @@
 """The periodic deadline scan: warn and due crossings, idempotency, paused clocks, assists."""
 
+from unittest import mock
+
 import pytest
 
 from pingan.audit.models import AuditRecord
 from pingan.flow.deadlines import scan_deadlines
 from pingan.flow.models import Case, CaseAssist, ClockAlert, MatterLimit
-from pingan.flow.tasks import deadline_scan
+from pingan.flow.tasks import deadline_scan, deadline_scan_once
 from tests.flow.factories import act, at, frozen, report
 
 pytestmark = pytest.mark.django_db
@@ -71,10 +73,22 @@ def test_a_late_scan_records_both_crossings(hourly):
     assert [a[2] for a in alerts(hourly)] == ["warn", "due"]
 
 
-def test_the_periodic_task_is_idempotent(hourly):
+def test_the_scan_task_is_idempotent(hourly):
     with frozen(at(2025, 3, 4, 8, 0)):
-        assert deadline_scan.call_local() == {"warn": 1, "due": 1}
-        assert deadline_scan.call_local() == {"warn": 0, "due": 0}
+        assert deadline_scan_once.call_local() == {"warn": 1, "due": 1}
+        assert deadline_scan_once.call_local() == {"warn": 0, "due": 0}
+    assert ClockAlert.objects.count() == 2
+
+
+@pytest.mark.parametrize(("per_minute", "delays"), [(1, []), (2, [30]), (3, [20, 40])])
+def test_the_minutely_task_spreads_scans_over_the_minute(hourly, settings, per_minute, delays):
+    settings.PINGAN_DEADLINE_SCANS_PER_MINUTE = per_minute
+    with (
+        frozen(at(2025, 3, 4, 8, 0)),
+        mock.patch.object(deadline_scan_once, "schedule") as schedule,
+    ):
+        deadline_scan.call_local()
+    assert [c.kwargs["delay"] for c in schedule.call_args_list] == delays
     assert ClockAlert.objects.count() == 2
 
 

@@ -333,3 +333,10 @@ def test_fast_xlsx_reader_matches_openpyxl():
         r + [""] * (width - len(r)) for r in slow
     ]
     assert fast[1] == ["张三", ID1, 12, day(2020, 3, 1), True]
+
+
+def test_unknown_kind_and_mode(town):
+    body = upload(town, xlsx(HEADER, good_rows()), kind="martian").json()
+    assert body == {"kind": ["未知的人员类型。"]}
+    body = upload(town, xlsx(HEADER, good_rows()), mode="both").json()
+    assert body == {"mode": ["“both” 不是合法选项。"]}
