@@ -16,7 +16,8 @@ steady-state one the minutely task runs. Then:
 * `rescan_seconds` — the same scan again (nothing left to mark: the pure query cost);
 * `backlog_*` — after an hour without scans (every crossing of the last hour unmarked);
 * `max_lag_seconds` — worst time from a crossing to its detection: a crossing just after a
-  scan started waits one period (60 s / PINGAN_DEADLINE_SCANS_PER_MINUTE) for the next scan, which needs `scan_seconds`.
+  scan started waits one period (60 s / PINGAN_DEADLINE_SCANS_PER_MINUTE) for the next
+  scan, which needs `scan_seconds`.
 
 Prints a table (and the query plan of the candidate query), then one JSON line.
 """
