@@ -105,9 +105,11 @@ class _Context:
             if region_index is not None
             else set()
         )
-        self.regions = dict(
-            Region.objects.filter(code__in=[c for c in codes if c]).values_list("code", "level")
-        )
+        wanted = sorted(c for c in codes if c)
+        self.regions: dict[str, str] = {}
+        for start in range(0, len(wanted), BATCH):  # bounded IN lists, whatever the file
+            chunk = wanted[start : start + BATCH]
+            self.regions.update(Region.objects.filter(code__in=chunk).values_list("code", "level"))
 
     def code(self, table: str, value: Any) -> str | None:
         text = str(value).strip()
