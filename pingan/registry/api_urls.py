@@ -1,6 +1,7 @@
 from django.urls import path
 
 from pingan.registry.api import cards, kinds, people, transfer, units
+from pingan.registry.api import collision as collision_api
 
 urlpatterns = [
     path("people/", people.PeopleView.as_view(), name="api-people"),
@@ -55,5 +56,11 @@ urlpatterns = [
         "registry/exports/people.xlsx",
         transfer.ExportPeopleView.as_view(),
         name="api-registry-export-people",
+    ),
+    # Collision comparison (碰撞比对).
+    path(
+        "registry/collisions/",
+        collision_api.CollisionsView.as_view(),
+        name="api-registry-collisions",
     ),
 ]
