@@ -36,6 +36,7 @@ from pingan.demo.departments import PlannedDepartment, ensure_department_types, 
 from pingan.demo.events import build_demo_events, reset_demo_events
 from pingan.demo.layout import COUNTY, PROVINCE, PlannedRegion, plan_regions
 from pingan.demo.models import DemoBuild
+from pingan.demo.people import build_demo_people, reset_demo_people
 from pingan.demo.sizes import SIZES, DemoSize
 from pingan.regions.models import (
     CODE_LENGTH_BY_LEVEL,
@@ -100,12 +101,15 @@ def build_demo(
         if problem:
             raise DemoError(_("示范账户密码不符合密码策略（%(problem)s）") % {"problem": problem})
         reset_demo_events()  # cases point at demo users and positions
+        reset_demo_people()  # visits point at demo users
         reset_demo_data([account.username for account in accounts])
         regions_by_code = _insert_regions(regions)
         departments_by_code = _insert_departments(departments)
         create_accounts(accounts, password, regions_by_code, departments_by_code)
         counts = _counts(regions, departments, accounts)
         counts.update(build_demo_events(seed=seed, size=spec.name))
+        residents = {r.code: r.residents for r in regions if r.level == RegionLevel.VILLAGE}
+        counts.update(build_demo_people(seed=seed, residents_by_village=residents))
         _record_build(spec, seed, regions, counts)
         _grids_changed()
         audit_log(
