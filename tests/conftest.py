@@ -28,16 +28,26 @@ def _isolated_settings(settings, tmp_path):
     settings.PINGAN_DATA_KEY = ""
     settings.PINGAN_DATA_KEY_FILE = tmp_path / "data-key.txt"
     from pingan.core.crypto import reset_keyring_cache
+    from pingan.events.selectors import reset_category_cache
+    from pingan.flow.catalogue import reset_limit_cache
     from pingan.regions.lookup import reset_grid_index
     from pingan.workdays import calendar
+
+    caches = (
+        reset_keyring_cache,
+        calendar.reset_cache,
+        reset_grid_index,
+        reset_category_cache,
+        reset_limit_cache,
+    )
 
     previous_immediate = HUEY.immediate
     HUEY.immediate = True
     # Per-process caches must not leak one test's database state into the next.
-    for reset in (reset_keyring_cache, calendar.reset_cache, reset_grid_index):
+    for reset in caches:
         reset()
     yield
-    for reset in (reset_keyring_cache, calendar.reset_cache, reset_grid_index):
+    for reset in caches:
         reset()
     HUEY.immediate = previous_immediate
     # The language middleware activates the request's language for the thread; a test that

@@ -95,7 +95,10 @@ def audit_log(
     clean_ip = _ip(ip)
     if ip and clean_ip is None:
         detail.setdefault("ip_raw", _text(ip, 100))
-    with transaction.atomic():
+    # No savepoint of its own: inside a service's transaction a failure here must roll the
+    # audited write back too (and does: the outer block is marked for rollback), and the
+    # SAVEPOINT/RELEASE pair was two more round trips while the chain head is locked.
+    with transaction.atomic(savepoint=False):
         head, _created = AuditChainHead.objects.select_for_update().get_or_create(id=1)
         # Stored at microsecond precision so the hash recomputes identically from the DB.
         now = timezone.now()

@@ -16,6 +16,7 @@ from pingan.accounts.scope import Actor, require_write
 from pingan.audit.services import audit_log
 from pingan.events.geo import grid_for_point
 from pingan.events.models import EventCategory, EventDetail, ReporterKind
+from pingan.events.selectors import active_category, reset_category_cache
 from pingan.flow.errors import ActionInvalid
 from pingan.flow.models import Case, Urgency
 from pingan.flow.services import case_open
@@ -60,7 +61,7 @@ def _clean(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     code = data.get("category") or ""
-    category = EventCategory.objects.filter(code=code, active=True).first() if code else None
+    category = active_category(code) if code else None
     if category is None:
         errors["category"] = [_("请选择有效的事件类别。")]
     clean["category"] = category
@@ -159,6 +160,7 @@ def event_report(*, actor: Actor, **data: Any) -> tuple[Case, bool]:
                 note=clean["description"][:2000],
                 payload={"outside_grid": grid is None, "reporter_kind": clean["reporter_kind"]},
                 now=now,
+                category_chain=category.chain(),
             )
             EventDetail.objects.create(
                 case=case,
@@ -227,6 +229,8 @@ def category_save(*, actor: Actor, category: EventCategory, created: bool) -> Ev
     check_category_parent(category)
     with transaction.atomic():
         category.save()
+        # Also after commit: a report inside this transaction may have re-cached the old row.
+        transaction.on_commit(reset_category_cache)
         audit_log(
             actor=actor,
             action="events.category_create" if created else "events.category_change",

@@ -10,6 +10,7 @@ waits for the lock, then sees a newer version and gets `CaseConflict`.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -20,7 +21,8 @@ from pingan.accounts.scope import Actor, require_write
 from pingan.audit.services import audit_log
 from pingan.flow import clocks
 from pingan.flow.actions import HANDLERS
-from pingan.flow.context import Ctx, start_clock
+from pingan.flow.catalogue import cached_limit_for
+from pingan.flow.context import DEFAULT_LIMITS, Ctx, start_clock
 from pingan.flow.errors import ActionInvalid, ActionNotAllowed, CaseConflict
 from pingan.flow.models import Case, CaseAction, Supervision, Urgency
 from pingan.flow.numbering import next_case_number
@@ -59,12 +61,14 @@ def case_open(
     note: str = "",
     payload: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
+    category_chain: list[str] | None = None,
 ) -> Case:
     """Create a case in its initial state with its number, `report` history row and clock.
 
     Called by a module's own report service inside its transaction; that service checks
     permission, writes its detail row and the audit record (this function does not audit,
-    so one report is one audit record).
+    so one report is one audit record). `category_chain` (the category and its ancestors,
+    finest first) saves the case type's own lookup when the caller already knows it.
     """
     ctype = get_case_type(case_type)
     now = now or timezone.now()
@@ -83,7 +87,11 @@ def case_open(
         created_at=now,
         updated_at=now,
     )
-    start_clock(ctype, case, case, "accept", now)
+    # As `context.start_clock`, but from the per-process catalogue cache (hot path).
+    chain = ctype.category_chain(case) if category_chain is None else category_chain
+    limit = cached_limit_for(case_type, chain, urgency, "accept")
+    amount, unit = limit or DEFAULT_LIMITS["accept"]
+    clocks.clock_start(case, kind="accept", start=now, amount=Decimal(amount), unit=unit)
     case.save(force_insert=True)
     CaseAction.objects.create(
         case=case,
