@@ -270,6 +270,8 @@ PINGAN_SUPERVISION_RESPONSE_HOURS = {
 
 # Case attachments (events app): largest file accepted, in bytes (at most 9 per case).
 PINGAN_ATTACHMENT_MAX_BYTES = env_int("PINGAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# How long a process trusts its cached event categories and matter catalogue (seconds).
+PINGAN_CATALOGUE_CACHE_SECONDS = env_int("PINGAN_CATALOGUE_CACHE_SECONDS", 60)
 
 LOGGING = {
     "version": 1,

@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import OuterRef, Subquery
+from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 
 from pingan.accounts.models import Position
@@ -496,7 +496,14 @@ def _write(gen: _Generator, houses: list[tuple], people: list[_Resident], specia
     )
     ids = [person_ids[row[7]] for row in rows]
     # Owners: the householder (first occupant) of every house that is not rented out.
-    first = Person.objects.filter(house=OuterRef("pk")).order_by("pk").values("pk")[:1]
+    # MIN() rather than ORDER BY pk LIMIT 1: PostgreSQL would walk the primary key for each
+    # house instead of using the house index (minutes instead of milliseconds).
+    first = (
+        Person.objects.filter(house=OuterRef("pk"))
+        .values("house")
+        .annotate(first_pk=Min("pk"))
+        .values("first_pk")
+    )
     House.objects.filter(region_code__startswith=DEMO_ROOT, is_rental=False).update(
         owner=Subquery(first)
     )

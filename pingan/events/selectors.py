@@ -62,7 +62,7 @@ def reset_category_cache(**_: Any) -> None:
 
 def _category_table() -> dict[str, EventCategory]:
     global _categories, _loaded_at
-    ttl = getattr(settings, "PINGAN_CATALOGUE_CACHE_SECONDS", 60)
+    ttl = settings.PINGAN_CATALOGUE_CACHE_SECONDS
     now = time.monotonic()
     with _cache_lock:
         if now - _loaded_at < ttl:

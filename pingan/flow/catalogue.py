@@ -86,7 +86,7 @@ def reset_limit_cache(**_: Any) -> None:
 
 def _catalogue() -> dict[str, list[tuple[str, str, dict[str, tuple[Any, str]]]]]:
     global _rows, _loaded_at
-    ttl = getattr(settings, "PINGAN_CATALOGUE_CACHE_SECONDS", 60)
+    ttl = settings.PINGAN_CATALOGUE_CACHE_SECONDS
     now = time.monotonic()
     with _cache_lock:
         if now - _loaded_at < ttl:
