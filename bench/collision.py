@@ -27,53 +27,16 @@ import argparse
 import datetime as dt
 import json
 import os
-import shutil
-import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import setup as scratch_setup
+from scratch import teardown as scratch_teardown
 
 ROOT = Path(__file__).resolve().parent.parent
 GRIDS = ("990101001001001", "990101001001002", "990101001002001", "990101002001001")
 FIRST_BIRTH = dt.date(1940, 1, 1)
 DAYS = 24_000  # birth dates 1940 … 2005; with 3-digit sequences room for 24 M numbers
-
-
-def setup() -> tuple[str, str | None]:
-    home = tempfile.mkdtemp(prefix="pingan-bench-collide-")
-    os.environ["PINGAN_HOME"] = home
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingan.settings")
-    scratch = None
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        import psycopg
-
-        scratch = f"pingan_bench_collide_{os.getpid()}"
-        parts = urlsplit(url)
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {scratch}")
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{scratch}"))
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-    return home, scratch
-
-
-def teardown(home: str, scratch: str | None, admin_url: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    if scratch:
-        import psycopg
-
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def id_number(i: int) -> str:
@@ -179,7 +142,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     args = parser.parse_args()
     admin_url = os.environ.get("DATABASE_URL", "")
-    home, scratch = setup()
+    home, scratch = scratch_setup("collide")
     try:
         from django.db import connection
 
@@ -222,7 +185,7 @@ def main() -> None:
             print(f"{name:<20}{value!s:>16}")
         print(json.dumps(figures))
     finally:
-        teardown(home, scratch, admin_url)
+        scratch_teardown(home, scratch, admin_url)
 
 
 if __name__ == "__main__":

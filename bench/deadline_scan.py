@@ -29,52 +29,15 @@ import datetime as dt
 import json
 import os
 import random
-import shutil
-import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import setup as scratch_setup
+from scratch import teardown as scratch_teardown
 
 ROOT = Path(__file__).resolve().parent.parent
 # The scan period the deployment runs (pingan.flow.tasks: 60 s / scans per minute).
 PERIOD = 60 // min(6, max(1, int(os.environ.get("PINGAN_DEADLINE_SCANS_PER_MINUTE", "2"))))
-
-
-def setup(args) -> tuple[str, str | None]:
-    home = tempfile.mkdtemp(prefix="pingan-bench-scan-")
-    os.environ["PINGAN_HOME"] = home
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingan.settings")
-    scratch = None
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        import psycopg
-
-        scratch = f"pingan_bench_scan_{os.getpid()}"
-        parts = urlsplit(url)
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {scratch}")
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{scratch}"))
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-    return home, scratch
-
-
-def teardown(home: str, scratch: str | None, admin_url: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    if scratch:
-        import psycopg
-
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def insert_cases(n: int, now: dt.datetime, seed: int) -> dict:
@@ -198,7 +161,7 @@ def main() -> None:
     args = parser.parse_args()
     admin_url = os.environ.get("DATABASE_URL", "")
     load = os.getloadavg()[0]
-    home, scratch = setup(args)
+    home, scratch = scratch_setup("scan")
     try:
         from django.db import connection
 
@@ -219,7 +182,7 @@ def main() -> None:
         unmark_since(now - dt.timedelta(hours=1))
         backlog_seconds, backlog = timed_scan(now)
     finally:
-        teardown(home, scratch, admin_url)
+        scratch_teardown(home, scratch, admin_url)
     max_lag = PERIOD + scan_seconds
     figures = {
         "backend": backend,
