@@ -30,6 +30,7 @@ import os
 import time
 from pathlib import Path
 
+from scratch import bulk_insert
 from scratch import setup as scratch_setup
 from scratch import teardown as scratch_teardown
 
@@ -49,7 +50,7 @@ def id_number(i: int) -> str:
 
 
 def insert_people(n: int) -> None:
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
 
     from pingan.registry.keys import id_hash, phone_hash
@@ -92,20 +93,10 @@ def insert_people(n: int) -> None:
             row[index["region_code"]] = GRIDS[i % len(GRIDS)]
             yield row
 
-    table = Person._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        if sqlite:
-            marks = ", ".join("?" * len(columns))
-            cursor.connection.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows()
-            )
-        else:
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows():
-                    copy.write_row(row)
+    bulk_insert(Person._meta.db_table, columns, rows())
     if not sqlite:
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {table}")
+            cursor.execute(f"ANALYZE {Person._meta.db_table}")
 
 
 def sql_join(hashes: list[str]) -> tuple[float, int]:

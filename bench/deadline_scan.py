@@ -32,6 +32,7 @@ import random
 import time
 from pathlib import Path
 
+from scratch import bulk_insert
 from scratch import setup as scratch_setup
 from scratch import teardown as scratch_teardown
 
@@ -46,7 +47,7 @@ def insert_cases(n: int, now: dt.datetime, seed: int) -> dict:
     Values of the columns that do not vary come from a model instance through Django's own
     conversion, so every NOT NULL column gets what the ORM would write.
     """
-    from django.db import connection, transaction
+    from django.db import connection
 
     from pingan.flow.models import Case
 
@@ -108,17 +109,7 @@ def insert_cases(n: int, now: dt.datetime, seed: int) -> dict:
                 row[index[name]] = value
             yield row
 
-    table = Case._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        if sqlite:
-            marks = ", ".join("?" * len(columns))
-            cursor.connection.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows()
-            )
-        else:
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows():
-                    copy.write_row(row)
+    bulk_insert(Case._meta.db_table, columns, rows())
     return counts
 
 

@@ -48,3 +48,18 @@ def teardown(home: str, scratch: str | None, admin_url: str) -> None:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
     shutil.rmtree(home, ignore_errors=True)
+
+
+def bulk_insert(table: str, columns: list[str] | tuple[str, ...], rows) -> None:
+    """Insert many rows fast in one transaction: executemany on SQLite, COPY on PostgreSQL."""
+    from django.db import connection, transaction
+
+    names = ", ".join(columns)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            marks = ", ".join("?" * len(columns))
+            cursor.connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        else:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
