@@ -13,4 +13,7 @@ urlpatterns = [
     path("", include("pingan.flow.api_urls")),
     path("", include("pingan.events.api_urls")),
     path("", include("pingan.registry.api_urls")),
+    path("", include("pingan.mobile.api_urls")),
+    path("", include("pingan.notify.api_urls")),
+    path("", include("pingan.public.hotline.api_urls")),
 ]

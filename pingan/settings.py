@@ -6,6 +6,7 @@ Every variable is documented in `.env.example`. Defaults give the embedded set-u
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
     "pingan.command",
     "pingan.mobile",
     "pingan.registry",
+    "pingan.notify",
+    "pingan.public",
     "pingan.web",
     "pingan.demo",
 ]
@@ -272,6 +275,95 @@ PINGAN_SUPERVISION_RESPONSE_HOURS = {
 PINGAN_ATTACHMENT_MAX_BYTES = env_int("PINGAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # How long a process trusts its cached event categories and matter catalogue (seconds).
 PINGAN_CATALOGUE_CACHE_SECONDS = env_int("PINGAN_CATALOGUE_CACHE_SECONDS", 60)
+
+# Notifications (notify app). Backends per channel: "console" (log only, the default),
+# "webhook" (HMAC-signed JSON POST to a gateway), "email" (Django mail, EMAIL_* settings).
+PINGAN_SMS_BACKEND = env_str("PINGAN_SMS_BACKEND", "console")
+PINGAN_VOICE_BACKEND = env_str("PINGAN_VOICE_BACKEND", "console")
+PINGAN_EMAIL_BACKEND = env_str("PINGAN_EMAIL_BACKEND", "console")
+PINGAN_SMS_WEBHOOK_URL = env_str("PINGAN_SMS_WEBHOOK_URL")
+PINGAN_SMS_WEBHOOK_SECRET = env_str("PINGAN_SMS_WEBHOOK_SECRET")
+PINGAN_VOICE_WEBHOOK_URL = env_str("PINGAN_VOICE_WEBHOOK_URL")
+PINGAN_VOICE_WEBHOOK_SECRET = env_str("PINGAN_VOICE_WEBHOOK_SECRET")
+# The 【签名】 at the start of every SMS (registered with the carrier).
+PINGAN_SMS_SIGNATURE = env_str("PINGAN_SMS_SIGNATURE", "平安建设")
+PINGAN_NOTIFY_MAX_ATTEMPTS = env_int("PINGAN_NOTIFY_MAX_ATTEMPTS", 8)
+PINGAN_NOTIFY_RETRY_BASE_SECONDS = env_int("PINGAN_NOTIFY_RETRY_BASE_SECONDS", 30)
+# Seconds to wait for the SMS/voice gateway's answer before counting a failed attempt.
+PINGAN_NOTIFY_WEBHOOK_TIMEOUT = env_int("PINGAN_NOTIFY_WEBHOOK_TIMEOUT", 10)
+# Outgoing mail for PINGAN_EMAIL_BACKEND=email (Django's SMTP settings).
+EMAIL_HOST = env_str("PINGAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("PINGAN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("PINGAN_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("PINGAN_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("PINGAN_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("PINGAN_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("PINGAN_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("PINGAN_EMAIL_FROM", "pingan@localhost")
+# Public base URL used in SMS links (the portal as citizens reach it).
+PINGAN_PUBLIC_URL = env_str("PINGAN_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# Inbound SMS from the short-code gateway (POST /public/sms/inbound/, docs/integration/sms.md):
+# the shared HMAC secret (several, comma-separated, while rotating; empty: endpoint refused);
+# the leaf event category and county of texts that become reports (county default: the only
+# county of the installation); the shortest text taken as a report (shorter: a help reply);
+# rate limits per sender phone, "<count>/<window>": reports (over it: a polite reply, no
+# case) and all messages (over it: recorded, no reply at all, which stops auto-reply loops).
+PINGAN_SMS_INBOUND_SECRET = env_str("PINGAN_SMS_INBOUND_SECRET")
+PINGAN_SMS_DEFAULT_CATEGORY = env_str("PINGAN_SMS_DEFAULT_CATEGORY", "08")
+PINGAN_SMS_COUNTY = env_str("PINGAN_SMS_COUNTY")
+PINGAN_SMS_MIN_REPORT_CHARS = env_int("PINGAN_SMS_MIN_REPORT_CHARS", 5)
+PINGAN_SMS_LIMIT_REPORTS = env_str("PINGAN_SMS_LIMIT_REPORTS", "3/1h")
+PINGAN_SMS_LIMIT_MESSAGES = env_str("PINGAN_SMS_LIMIT_MESSAGES", "20/1h")
+# Voice status queries from the IVR (POST /public/voice/query/, docs/integration/voice.md):
+# the shared HMAC secret, and queries per caller number.
+PINGAN_VOICE_INBOUND_SECRET = env_str("PINGAN_VOICE_INBOUND_SECRET")
+PINGAN_VOICE_LIMIT_CALLER = env_str("PINGAN_VOICE_LIMIT_CALLER", "5/10m")
+
+# Open311 GeoReport v2 (/open311/v2/, docs/integration/open311.md). The jurisdiction_id this
+# endpoint answers to (default: the public host without "www."); the discovery texts; rate
+# limits (POSTs per client key and minute, GETs per IP and minute); event-category code
+# prefixes whose requests show description, address, point and media (others are private).
+PINGAN_OPEN311_JURISDICTION = env_str(
+    "PINGAN_OPEN311_JURISDICTION",
+    (urlsplit(PINGAN_PUBLIC_URL).hostname or "localhost").removeprefix("www."),
+)
+PINGAN_OPEN311_CONTACT = env_str("PINGAN_OPEN311_CONTACT")
+PINGAN_OPEN311_KEY_SERVICE = env_str("PINGAN_OPEN311_KEY_SERVICE")
+PINGAN_OPEN311_POST_PER_MINUTE = env_int("PINGAN_OPEN311_POST_PER_MINUTE", 60)
+PINGAN_OPEN311_GET_PER_MINUTE = env_int("PINGAN_OPEN311_GET_PER_MINUTE", 120)
+PINGAN_OPEN311_PUBLIC_CATEGORIES = env_list(
+    "PINGAN_OPEN311_PUBLIC_CATEGORIES", ["0106", "0112", "0308", "0311", "07"]
+)
+
+# Citizen portal (/portal/). Days after closure in which a citizen may rate the result and
+# ask for reopening (the SMS survey link expires with it too).
+PINGAN_PUBLIC_REOPEN_DAYS = env_int("PINGAN_PUBLIC_REOPEN_DAYS", 15)
+# Largest photo (up to 3 per report) and largest whole request, in bytes.
+PINGAN_PORTAL_PHOTO_MAX_BYTES = env_int("PINGAN_PORTAL_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+PINGAN_PORTAL_MAX_REQUEST_BYTES = env_int(
+    "PINGAN_PORTAL_MAX_REQUEST_BYTES", 3 * PINGAN_PORTAL_PHOTO_MAX_BYTES + 256 * 1024
+)
+# Rate limits as "<count>/<window>" (window in s, m or h), counted in the database so every
+# process sees the same counts.
+PINGAN_PORTAL_RATE_LIMITS = {
+    "report_ip": env_str("PINGAN_PORTAL_LIMIT_REPORT_IP", "5/1h"),
+    "report_phone": env_str("PINGAN_PORTAL_LIMIT_REPORT_PHONE", "3/1h"),
+    "otp_phone": env_str("PINGAN_PORTAL_LIMIT_OTP_PHONE", "3/10m"),
+    "otp_ip": env_str("PINGAN_PORTAL_LIMIT_OTP_IP", "10/1h"),
+    "track_ip": env_str("PINGAN_PORTAL_LIMIT_TRACK_IP", "20/10m"),
+}
+
+# Hotline (/hotline/, docs/integration/hotline.md). The telephony bridge's key(s) for
+# GET /api/v1/hotline/grid-contact/ (header X-Pingan-Bridge-Key; comma-separated while
+# rotating; empty: only operators' tokens are accepted), and the region code the bridge may
+# ask about (empty: every region).
+PINGAN_HOTLINE_BRIDGE_KEY = env_str("PINGAN_HOTLINE_BRIDGE_KEY")
+PINGAN_HOTLINE_BRIDGE_REGION = env_str("PINGAN_HOTLINE_BRIDGE_REGION")
+# Callback queue (/callbacks/, docs/user/callbacks.md): failed call attempts after which a
+# case may be closed out as 无法联系, and minutes before a failed case is due for a retry.
+PINGAN_CALLBACK_MAX_ATTEMPTS = max(1, env_int("PINGAN_CALLBACK_MAX_ATTEMPTS", 3))
+PINGAN_CALLBACK_RETRY_MINUTES = max(0, env_int("PINGAN_CALLBACK_RETRY_MINUTES", 120))
 
 LOGGING = {
     "version": 1,

@@ -13,5 +13,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("m/", include("pingan.mobile.urls")),
     path("command/", include("pingan.command.urls")),
+    path("registry/", include("pingan.registry.urls")),
+    path("portal/", include("pingan.public.portal.urls")),
+    path("open311/v2/", include("pingan.public.open311.urls")),
+    path("public/sms/", include("pingan.public.sms.urls")),
+    path("public/voice/", include("pingan.public.voice.urls")),
+    path("hotline/", include("pingan.public.hotline.urls")),
+    path("callbacks/", include("pingan.public.callbacks.urls")),
+    path("notifications/", include("pingan.notify.urls")),
     path("", include("pingan.web.urls")),
 ]

@@ -31,6 +31,7 @@ def _isolated_settings(settings, tmp_path):
     from pingan.events.selectors import reset_category_cache
     from pingan.flow.catalogue import reset_limit_cache
     from pingan.regions.lookup import reset_grid_index
+    from pingan.registry.dedup.selectors import reset_dedup_cache
     from pingan.workdays import calendar
 
     caches = (
@@ -39,6 +40,7 @@ def _isolated_settings(settings, tmp_path):
         reset_grid_index,
         reset_category_cache,
         reset_limit_cache,
+        reset_dedup_cache,
     )
 
     previous_immediate = HUEY.immediate

@@ -14,6 +14,9 @@ class User(AbstractUser):
     """A person who signs in. What they may see and do comes from their positions."""
 
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    # Work phone: SMS notifications, and the hotline's "reach my grid worker" (*180).
+    phone = EncryptedTextField(_("手机号"), blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("用户")

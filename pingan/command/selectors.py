@@ -147,7 +147,7 @@ def open_map_cases(actor: Actor, filters: CaseFilters) -> list[dict]:
     """Open events in the actor's scope with a location, newest first, capped."""
     cases = filters.apply(visible_cases(actor)).exclude(state__in=final_states())
     rows = (
-        cases.filter(event__isnull=False)
+        cases.filter(event__isnull=False, event__lng__isnull=False)
         .order_by("-created_at", "-id")
         .values(
             "number",

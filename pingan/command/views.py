@@ -34,6 +34,7 @@ from pingan.flow.errors import ActionInvalid, ActionNotAllowed
 from pingan.flow.models import Case, SupervisionLevel
 from pingan.flow.selectors import access_case, case_assists, case_supervisions, case_timeline
 from pingan.flow.services import case_act
+from pingan.flow.timeline import case_timeline_entries
 from pingan.flow.types import get_case_type
 from pingan.flow.units import unit_names
 from pingan.web.context import request_actor
@@ -135,25 +136,16 @@ def export_xlsx(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 # --- case detail and actions ------------------------------------------------------------
-def _timeline_rows(case: Case, names: dict[str, str]) -> list[dict]:
-    case_type = get_case_type(case.case_type)
-    labels = {code: str(spec.label) for code, spec in case_type.actions.items()}
-    labels["report"] = _("上报")
-    rows = []
-    for row in case_timeline(case):
-        rows.append(
-            {
-                "row": row,
-                "label": labels.get(row.action, row.action),
-                "actor": (row.actor.full_name or row.actor.username) if row.actor else "",
-                "unit": names.get(row.unit_code, row.unit_code),
-                "from_state": case_type.state_label(row.from_state) if row.from_state else "",
-                "to_state": case_type.state_label(row.to_state),
-                "moved": row.from_holder != row.to_holder and bool(row.from_holder),
-                "to_holder": names.get(row.to_holder, row.to_holder),
-            }
-        )
-    return rows
+def _timeline_rows(case: Case, history: list, names: dict[str, str]) -> list[dict]:
+    """The timeline entries (`flow.timeline`) with the unit names the template shows."""
+    return [
+        {
+            "entry": entry,
+            "unit": names.get(entry.unit_code, entry.unit_code),
+            "to_holder": names.get(entry.to_holder, entry.to_holder),
+        }
+        for entry in case_timeline_entries(case, history, names)
+    ]
 
 
 def _work_context(actor: Actor, case: Case) -> dict:
@@ -181,7 +173,7 @@ def _work_context(actor: Actor, case: Case) -> dict:
         "approver_name": names.get(case.pending_approver_code, case.pending_approver_code),
         "forms": action_forms(actor, case),
         "read_only": actor.is_read_only,
-        "timeline": _timeline_rows(case, names),
+        "timeline": _timeline_rows(case, timeline, names),
         "assists": [(a, names.get(a.unit_code, a.unit_code)) for a in assists],
         "supervisions": [
             (s, names.get(s.target_code, s.target_code), names.get(s.issuer_code, s.issuer_code))

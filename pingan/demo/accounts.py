@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from pingan.accounts.models import Position, TwoFactorDevice, User
 from pingan.accounts.roles import TOTP_REQUIRED_ROLES, Role
+from pingan.core.phones import phone_hash
 from pingan.demo.departments import PlannedDepartment
 from pingan.demo.layout import PlannedRegion
 from pingan.demo.names import NamePool
@@ -32,6 +33,9 @@ ACCOUNTS_FILE = "demo-accounts.json"
 STATION_USERNAMES = {"gongan": "police", "sifa": "justice"}
 # How many towns of each kind get a village-staff account and station handlers.
 TOWNS_PER_KIND_WITH_VILLAGE_STAFF = 2
+# Demo staff phones: 199 (a mobile prefix, so phone validation accepts them) + "0101" (from
+# the demo county 990101) + a 4-digit account index. Fictitious, for the demo only.
+DEMO_PHONE_PREFIX = "1990101"
 
 
 @dataclass
@@ -166,8 +170,10 @@ def create_accounts(
             username=account.username,
             password=encoded,
             full_name=account.full_name,
+            phone=demo_phone(index),
+            phone_hash=phone_hash(demo_phone(index)),
         )
-        for account in accounts
+        for index, account in enumerate(accounts)
     )
     # Read ids back rather than rely on bulk_create setting them (backend-dependent).
     usernames = [account.username for account in accounts]
@@ -190,6 +196,13 @@ def create_accounts(
         if account.totp_secret
     )
     return len(accounts)
+
+
+def demo_phone(index: int) -> str:
+    """The fictitious work mobile of the `index`-th demo account: 1990101 + 4 digits, in the
+    order of `plan_accounts` (the same demo gives the same numbers). Demo data only: the
+    hotline's *180 shows them; never point a real SMS gateway at a demo installation."""
+    return f"{DEMO_PHONE_PREFIX}{index:04d}"
 
 
 def write_accounts_file(path: Path, accounts: list[DemoAccount], password: str) -> None:

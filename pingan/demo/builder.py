@@ -36,6 +36,8 @@ from pingan.demo.departments import PlannedDepartment, ensure_department_types, 
 from pingan.demo.events import build_demo_events, reset_demo_events
 from pingan.demo.layout import COUNTY, PROVINCE, PlannedRegion, plan_regions
 from pingan.demo.models import DemoBuild
+from pingan.demo.open311 import KEY_FILE as OPEN311_KEY_FILE
+from pingan.demo.open311 import issue_demo_open311_key, reset_demo_public
 from pingan.demo.people import build_demo_people, reset_demo_people
 from pingan.demo.sizes import SIZES, DemoSize
 from pingan.regions.models import (
@@ -64,6 +66,8 @@ class DemoResult:
     accounts_path: Path
     password: str
     seconds: float
+    open311_key: str = ""
+    open311_key_path: Path | None = None
 
 
 def build_demo(
@@ -78,9 +82,9 @@ def build_demo(
 
     Runs as the system, not as a user: it is the installer's command, so there is no actor
     and no permission check; one `demo.build` audit record states what was built. Writes
-    `demo-accounts.json` under `home` (default `$PINGAN_HOME`) before committing, so a
-    failure leaves neither half-built data nor a file describing it. `spec` overrides the
-    named size (tests use a smaller one).
+    `demo-accounts.json` and the demo Open311 client key `demo-open311-key.txt` under `home`
+    (default `$PINGAN_HOME`) before committing, so a failure leaves no half-built data.
+    `spec` overrides the named size (tests use a smaller one).
     """
     started = time.perf_counter()
     if spec is None:
@@ -92,6 +96,7 @@ def build_demo(
         spec = SIZES[size]
     regions = plan_regions(spec, seed)
     path = Path(home or settings.PINGAN_HOME) / ACCOUNTS_FILE
+    key_path = Path(home or settings.PINGAN_HOME) / OPEN311_KEY_FILE
     with transaction.atomic():
         types = ensure_department_types()
         towns = [(r.code, r.name) for r in regions if r.level == RegionLevel.TOWN]
@@ -100,6 +105,7 @@ def build_demo(
         problem = password_problem(password, accounts)
         if problem:
             raise DemoError(_("示范账户密码不符合密码策略（%(problem)s）") % {"problem": problem})
+        reset_demo_public()  # public reports protect demo cases; clients, demo regions
         reset_demo_events()  # cases point at demo users and positions
         reset_demo_people()  # visits point at demo users
         reset_demo_data([account.username for account in accounts])
@@ -122,6 +128,7 @@ def build_demo(
             detail={"size": spec.name, "seed": seed, "counts": counts},
         )
         write_accounts_file(path, accounts, password)
+        open311_key = issue_demo_open311_key(key_path)
     return DemoResult(
         size=spec.name,
         seed=seed,
@@ -130,6 +137,8 @@ def build_demo(
         accounts_path=path,
         password=password,
         seconds=time.perf_counter() - started,
+        open311_key=open311_key,
+        open311_key_path=key_path,
     )
 
 

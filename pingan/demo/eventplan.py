@@ -2,7 +2,8 @@
 
 `plan_scripts` draws, from the seed, one script per case: a report by a real demo account
 and the steps that followed, each by the demo account whose unit may take it, with gaps
-between them; steps that would fall after "now" are cut. `pingan.demo.events` plays and
+between them; steps that would fall after "now" are cut. Disputes also get mediation
+attempts, an agreement and its 司法确认 (`disputeplan`). `pingan.demo.events` plays and
 stores them.
 """
 
@@ -19,6 +20,7 @@ from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
 from pingan.accounts.models import Position
+from pingan.demo import disputeplan
 from pingan.demo.layout import COUNTY
 from pingan.events.models import DisputeCategory, EventCategory
 from pingan.flow.units import roles_for_unit
@@ -278,15 +280,24 @@ def _path_steps(rng: random.Random, kind: str, town: Town, units: DemoUnits) -> 
     return p.steps
 
 
-def _kinds(town: Town) -> list[tuple[str, int]]:
+def _kinds(town: Town, case_type: str = EVENT) -> list[tuple[str, int]]:
     kinds = [("town", 30), ("county", 28)]
-    if town.worker_grid:
+    # A dispute is mediated while a unit handles it, so the grid worker does not close one
+    # on the spot (that path never reaches 办理中).
+    if town.worker_grid and case_type != DISPUTE:
         kinds.append(("grid_local", 8))
     if town.village_staff:
         kinds += [("village", 10), ("village_escalate", 12)]
     if town.stations:
         kinds.append(("station", 12))
     return kinds
+
+
+def _command_unit(kind: str, town: Town) -> str:
+    """The unit that answers for closing a case of this path (it accepted it first)."""
+    if kind == "village":
+        return town.worker_grid[:12]
+    return COUNTY[0] if kind == "county" else town.code
 
 
 def _point(rng: random.Random, geojson: dict) -> tuple[float, float]:
@@ -326,9 +337,11 @@ def plan_scripts(
     scripts = []
     for _ in range(count):
         town = rng.choice(towns)
-        kinds = _kinds(town)
+        kinds = _kinds(town, case_type)
         kind = rng.choices([k for k, _ in kinds], [w for _, w in kinds])[0]
         steps = _path_steps(rng, kind, town, units)
+        if case_type == DISPUTE:
+            disputeplan.add_mediation(rng, steps, _command_unit(kind, town), units, Step)
         age_days = WINDOW_DAYS * rng.random() ** 1.3
         day = (local_now - dt.timedelta(days=age_days)).date()
         reported = dt.datetime.combine(
@@ -341,6 +354,8 @@ def plan_scripts(
         at, kept = reported, []
         for step in steps[:stall]:
             at = (at + dt.timedelta(hours=step.gap_hours)).replace(microsecond=0)
+            if step.action in disputeplan.OFFICE_STEPS:
+                at = disputeplan.office_hours(at, rng)
             if at > now - dt.timedelta(minutes=1):
                 break
             step.at = at
@@ -360,6 +375,7 @@ def plan_scripts(
                 ],
                 "people": len(names) + rng.randint(0, 8),
             }
+            disputeplan.name_parties(kept, extra["parties"])
         grid_worker = kind in ("grid_local", "village", "village_escalate")
         needs_grid = grid_worker or any(s.unit == town.worker_grid for s in kept)
         grid = town.worker_grid if needs_grid else rng.choice(town.grids)

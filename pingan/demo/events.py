@@ -16,10 +16,12 @@ How it is written (time travel): the scripts are played by `eventsim.CaseSim`, a
 EventDetail, CaseAction history, Supervision, ClockAlert of a deadline scan at build time)
 are bulk-inserted. Going through the services costs an audit record and several queries
 per step (minutes for 3,000 events); `tests/demo/test_events.py` plays every path through
-the real services with the same timestamps and checks both give the same rows. One
+the real services (`eventreplay`) with the same timestamps and checks both give the same
+rows. One
 `demo.events` audit record states what was generated. Disputes (case type "dispute", same
-states and actions) get their `DisputeDetail` and parties; mediation records are not
-generated.
+states and actions) get their `DisputeDetail` and parties, mediation attempts, agreements,
+司法确认 and the reminders the hourly scan would have made (`disputeplan`, `disputesim`,
+mirroring `pingan.events.disputes`).
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
-from pingan.accounts.scope import Actor
 from pingan.audit.services import audit_log
+from pingan.demo.disputesim import DISPUTE_STEPS, DisputeSim
 from pingan.demo.eventplan import (
     DEMO_ROOT,
     DISPUTE,
@@ -46,7 +48,15 @@ from pingan.demo.eventplan import (
 )
 from pingan.demo.eventsim import CaseSim
 from pingan.demo.layout import COUNTY
-from pingan.events.models import DisputeDetail, DisputeParty, EventCategory, EventDetail
+from pingan.events.models import (
+    AgreementReminder,
+    DisputeDetail,
+    DisputeParty,
+    EventCategory,
+    EventDetail,
+    MediationAgreement,
+    MediationAttempt,
+)
 from pingan.flow import clocks
 from pingan.flow.models import (
     Case,
@@ -129,46 +139,6 @@ def _detail(script: Script, case: Case, reporter_id: int) -> EventDetail:
     )
 
 
-def play_with_services(script: Script, units: DemoUnits, now: dt.datetime) -> Case:
-    """Play one script through `case_open` / `case_act` (with the steps' timestamps).
-
-    Used by the tests to check the bulk mirror; writes an audit record per step.
-    """
-    from pingan.flow.deadlines import scan_deadlines
-    from pingan.flow.services import case_act, case_open
-
-    names = category_names(script.case_type)
-    reporter = units.positions[script.reporter_unit]
-    with transaction.atomic():
-        case = case_open(
-            actor=Actor(reporter.user, reporter),
-            case_type=script.case_type,
-            region_code=script.grid,
-            holder_code=script.holder,
-            title=_title(script, names),
-            category_code=script.category,
-            urgency=script.urgency,
-            origin_code=script.reporter_unit,
-            note=script.description,
-            payload=_report_payload(script),
-            now=script.reported_at,
-        )
-        for row in _detail_rows(script, case, reporter.user_id):
-            row.save(force_insert=True)
-    for step in script.steps:
-        position = units.positions[step.unit]
-        case = case_act(
-            actor=Actor(position.user, position),
-            case=case,
-            action=step.action,
-            note=step.note,
-            now=step.at,
-            **step_params(step, case, step.at),
-        )
-    scan_deadlines(now=now)
-    return Case.objects.get(pk=case.pk)
-
-
 def _limit_cache(case_type: str = "event"):
     """The matter-catalogue limit per (category, urgency, clock kind), cached.
 
@@ -191,8 +161,10 @@ def _limit_cache(case_type: str = "event"):
 
 
 def simulate(script: Script, units: DemoUnits, now: dt.datetime, number: str, limit, names):
-    """Play one script in memory; returns the `CaseSim` with the rows to insert."""
-    sim = CaseSim(get_case_type(script.case_type), limit)
+    """Play one script in memory; returns the `CaseSim` (`DisputeSim` for a dispute) with the
+    rows to insert."""
+    is_dispute = script.case_type == DISPUTE
+    sim = (DisputeSim if is_dispute else CaseSim)(get_case_type(script.case_type), limit)
     reporter = units.positions[script.reporter_unit]
     case = Case(
         number=number,
@@ -211,13 +183,15 @@ def simulate(script: Script, units: DemoUnits, now: dt.datetime, number: str, li
         now=script.reported_at,
     )
     for step in script.steps:
-        sim.act(
-            units.positions[step.unit],
-            step.action,
-            step.at,
-            step.note,
-            **step_params(step, sim.case, step.at),
-        )
+        position = units.positions[step.unit]
+        if is_dispute:
+            sim.remind_before(step.at)
+        if step.action in DISPUTE_STEPS:
+            sim.step(position, step.action, step.at, step.note, **step.params)
+            continue
+        sim.act(position, step.action, step.at, step.note, **step_params(step, sim.case, step.at))
+    if is_dispute:
+        sim.remind_before(now, inclusive=True)
     sim.scan(now)
     return sim
 
@@ -300,9 +274,20 @@ def build_demo_events(
             "paths": dict(sorted(Counter(script.path for script, _ in sims).items())),
             "overdue": sum(1 for _, sim in sims if sim.case.is_overdue),
             "supervised": sum(1 for _, sim in sims if sim.case.supervision_level),
+            **_mediation_counts(sims),
         },
     )
     return result
+
+
+def _mediation_counts(sims: list) -> dict[str, int]:
+    disputes = [sim for _, sim in sims if isinstance(sim, DisputeSim)]
+    return {
+        "mediations": sum(len(sim.mediations) for sim in disputes),
+        "agreements": sum(1 for sim in disputes if sim.agreement is not None),
+        "confirmed": sum(1 for sim in disputes if sim.agreement and sim.agreement.confirmed),
+        "reminders": sum(len(sim.reminders) for sim in disputes),
+    }
 
 
 def _insert(sims: list, units: DemoUnits) -> None:
@@ -326,9 +311,42 @@ def _insert(sims: list, units: DemoUnits) -> None:
                 out.append(row)
     for model, rows in details.items():
         model.objects.bulk_create(rows, batch_size=BATCH)
+    disputes = [sim for _, sim in sims if isinstance(sim, DisputeSim)]
+    _insert_mediations(disputes)  # before the history: its payloads name the attempts
     CaseAction.objects.bulk_create(actions, batch_size=BATCH)
     Supervision.objects.bulk_create(cards, batch_size=BATCH)
     ClockAlert.objects.bulk_create(alerts, batch_size=BATCH)
+    agreements, reminders = [], []
+    for sim in disputes:
+        if sim.agreement is not None:
+            sim.agreement.case = sim.case
+            agreements.append(sim.agreement)
+        for reminder in sim.reminders:
+            reminder.agreement = sim.agreement
+            reminders.append(reminder)
+    MediationAgreement.objects.bulk_create(agreements, batch_size=BATCH)
+    AgreementReminder.objects.bulk_create(reminders, batch_size=BATCH)
+
+
+def _insert_mediations(disputes: list[DisputeSim]) -> None:
+    """Insert the mediation attempts and put their ids into the history payloads."""
+    attempts = []
+    for sim in disputes:
+        for attempt, _row in sim.mediations:
+            attempt.case = sim.case
+            attempts.append(attempt)
+    MediationAttempt.objects.bulk_create(attempts, batch_size=BATCH)
+    if any(attempt.pk is None for attempt in attempts):  # backends that do not return ids
+        ids: dict[int, list[int]] = {}
+        rows = MediationAttempt.objects.filter(case__in=[sim.case for sim in disputes])
+        for case_id, pk in rows.order_by("id").values_list("case_id", "id"):
+            ids.setdefault(case_id, []).append(pk)
+        for sim in disputes:
+            for (attempt, _row), pk in zip(sim.mediations, ids.get(sim.case.pk, []), strict=True):
+                attempt.pk = pk
+    for sim in disputes:
+        for attempt, row in sim.mediations:
+            row.payload["mediation"] = attempt.pk
 
 
 __all__ = [
@@ -338,7 +356,6 @@ __all__ = [
     "event_count",
     "load_units",
     "plan_scripts",
-    "play_with_services",
     "reset_demo_events",
     "simulate",
 ]

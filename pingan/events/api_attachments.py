@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -21,7 +22,10 @@ TAG = "案件附件"
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.CharField(source="uploaded_by.full_name")
+    # A citizen's photo (public report) has no uploader account.
+    uploaded_by = serializers.CharField(
+        source="uploaded_by.full_name", default=gettext_lazy("群众")
+    )
     url = serializers.SerializerMethodField()
 
     class Meta:

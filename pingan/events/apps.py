@@ -12,4 +12,8 @@ class EventsConfig(AppConfig):
         from pingan.events import (
             casetype,  # noqa: F401
             dispute_casetype,  # noqa: F401
+            timeline,
         )
+
+        # Labels and summaries of mediation, agreement and merge rows in the case timeline.
+        timeline.register()

@@ -1,17 +1,15 @@
 """Attachments on cases: checking uploads and storing them with the case (audited).
 
 A file's type is decided by its first bytes (magic numbers), never by the name or the
-browser's Content-Type; the name's extension, when it names a known type, must agree. Every
-file of one request is checked before anything is written, and the files are written inside
-the transaction and removed again if it fails, so a bad upload leaves nothing behind.
+browser's Content-Type; the name's extension, when it names a known type, must agree (the
+shared checks in `pingan.core.uploads`). Every file of one request is checked before anything
+is written, and the files are written inside the transaction and removed again if it fails,
+so a bad upload leaves nothing behind.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -23,121 +21,34 @@ from django.utils.translation import gettext as _
 
 from pingan.accounts.scope import Actor, require_write
 from pingan.audit.services import audit_log
+from pingan.core.uploads import CheckedFile, check_uploads
+from pingan.core.uploads import sniff_type as sniff_type  # re-exported for callers
 from pingan.events.models_extra import Attachment
 from pingan.flow.errors import ActionInvalid
 from pingan.flow.models import Case
 
 MAX_PER_CASE = 9
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-# Extensions a client may use for each sniffed type.
-EXTENSIONS = {
-    "image/jpeg": {"jpg", "jpeg", "jfif"},
-    "image/png": {"png"},
-    "image/webp": {"webp"},
-    "application/pdf": {"pdf"},
-}
-KNOWN_EXTENSIONS = set().union(*EXTENSIONS.values()) | {
-    "gif",
-    "bmp",
-    "heic",
-    "heif",
-    "tif",
-    "tiff",
-    "svg",
-    "exe",
-    "html",
-    "htm",
-    "js",
-    "doc",
-    "docx",
-    "zip",
-}
 
 
 def max_bytes() -> int:
     return int(getattr(settings, "PINGAN_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
-def sniff_type(head: bytes) -> str | None:
-    """The content type for the file's first bytes, or None when not an allowed type."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
-
-
-@dataclass
-class CheckedFile:
-    name: str
-    content: bytes
-    content_type: str
-    sha256: str
-
-
-def _human(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / 1024 / 1024:.3g} MB"
-    if size >= 1024:
-        return f"{size / 1024:.3g} KB"
-    return f"{size} B"
-
-
-def _label(index: int, name: str) -> str:
-    return _("第 %(n)d 个文件（%(name)s）") % {"n": index, "name": name or _("未命名")}
-
-
 def check_files(
     files: Sequence[Any], *, existing: int = 0, field: str = "files"
 ) -> list[CheckedFile]:
     """Read and check uploaded files; raises `ActionInvalid({field: [...]})` listing every
-    problem (count, size, type), or returns the files ready to store."""
+    problem (count, size, type), or returns the files ready to store. The per-file checks
+    (size, type by magic bytes, extension) are `pingan.core.uploads.check_uploads`."""
     errors: list[str] = []
     if existing + len(files) > MAX_PER_CASE:
         errors.append(
             _("每个案件最多 %(max)d 个附件，已有 %(existing)d 个，本次上传 %(new)d 个。")
             % {"max": MAX_PER_CASE, "existing": existing, "new": len(files)}
         )
-    limit = max_bytes()
-    checked: list[CheckedFile] = []
-    for index, upload in enumerate(files, start=1):
-        # Browsers may send a path ("C:\\fakepath\\x.jpg"): keep the last part only.
-        name = PurePath(str(getattr(upload, "name", "") or "").replace("\\", "/")).name[:200]
-        size = getattr(upload, "size", None)
-        if size is not None and size > limit:
-            errors.append(
-                _("%(file)s超过大小上限 %(limit)s。")
-                % {"file": _label(index, name), "limit": _human(limit)}
-            )
-            continue
-        content = upload.read(limit + 1)
-        if len(content) > limit:
-            errors.append(
-                _("%(file)s超过大小上限 %(limit)s。")
-                % {"file": _label(index, name), "limit": _human(limit)}
-            )
-            continue
-        if not content:
-            errors.append(_("%(file)s是空文件。") % {"file": _label(index, name)})
-            continue
-        content_type = sniff_type(content[:16])
-        if content_type is None:
-            errors.append(
-                _("%(file)s不是允许的文件类型，只能上传 JPEG、PNG、WebP 图片或 PDF 文件。")
-                % {"file": _label(index, name)}
-            )
-            continue
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if ext in KNOWN_EXTENSIONS and ext not in EXTENSIONS[content_type]:
-            errors.append(_("%(file)s的扩展名与文件内容不符。") % {"file": _label(index, name)})
-            continue
-        checked.append(
-            CheckedFile(name, content, content_type, hashlib.sha256(content).hexdigest())
-        )
+    checked, problems = check_uploads(files, limit=max_bytes())
+    errors.extend(problems)
     if errors:
         raise ActionInvalid({field: errors})
     return checked

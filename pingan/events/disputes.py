@@ -62,7 +62,9 @@ URGENCY_BY_SCALE = {
 PHONE_PATTERN = re.compile(r"^[0-9+\-() ]{5,20}$")
 
 
-def _date(value: Any, field: str, errors: dict, *, required: bool) -> dt.date | None:
+def _date(
+    value: Any, field: str, errors: dict, *, required: bool, today: dt.date | None = None
+) -> dt.date | None:
     if value in (None, ""):
         if required:
             errors[field] = [_("请填写日期。")]
@@ -75,7 +77,7 @@ def _date(value: Any, field: str, errors: dict, *, required: bool) -> dt.date | 
         except ValueError:
             errors[field] = [_("日期格式应为 YYYY-MM-DD。")]
             return None
-    if value > timezone.localdate():
+    if value > (today or timezone.localdate()):
         errors[field] = [_("日期不能晚于今天。")]
         return None
     return value
@@ -206,7 +208,7 @@ def dispute_report(*, actor: Actor, **data: Any) -> Case:
     grid = grid_for_point(clean["lng"], clean["lat"]) if clean["lng"] is not None else None
     if clean["lng"] is not None and grid is None and not clean["unit"]:
         raise ActionInvalid({"unit": [_("该位置不在任何网格内，请选择接收单位。")]})
-    region_code, holder = _receiving_unit(actor, grid, clean["unit"])
+    region_code, holder = _receiving_unit((actor.scope_code or "")[:6], grid, clean["unit"])
     category = clean["category"]
     with transaction.atomic():
         now = timezone.now()
@@ -312,18 +314,24 @@ def _append_step(
     return row
 
 
-def mediation_record(*, actor: Actor, case: Case, **data: Any) -> MediationAttempt:
+def mediation_record(
+    *, actor: Actor, case: Case, now: dt.datetime | None = None, **data: Any
+) -> MediationAttempt:
     """Record one mediation attempt on a dispute being handled.
 
     Permission: the actor works in the holding unit or an open 协办 unit, and the case is
     办理中 (accepted); otherwise `ActionNotAllowed` (409). Fields: `mediated_on` (not in the
     future), `method`, `organisation`, `mediator`, `result`, optional `notes`; bad input raises
     `ActionInvalid` and nothing is saved. Side effects: the attempt, a "mediation" history
-    row (case version +1), one audit record.
+    row (case version +1), one audit record. `now` (default: the current time) is for
+    replaying history with its own timestamps (the demo builder's tests).
     """
     require_write(actor)
+    now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    mediated_on = _date(data.get("mediated_on"), "mediated_on", errors, required=True)
+    mediated_on = _date(
+        data.get("mediated_on"), "mediated_on", errors, required=True, today=timezone.localdate(now)
+    )
     method = data.get("method") or ""
     if method not in MediationMethod.values:
         errors["method"] = [_("调解方式应为人民调解、行政调解、司法调解或其他。")]
@@ -339,7 +347,6 @@ def mediation_record(*, actor: Actor, case: Case, **data: Any) -> MediationAttem
         locked = _lock_for_step(actor, case, ("holder", "assist"), {HANDLING})
         if errors:
             raise ActionInvalid(errors)
-        now = timezone.now()
         attempt = MediationAttempt.objects.create(
             case=locked,
             mediated_on=mediated_on,
@@ -365,17 +372,22 @@ def mediation_record(*, actor: Actor, case: Case, **data: Any) -> MediationAttem
     return attempt
 
 
-def agreement_record(*, actor: Actor, case: Case, **data: Any) -> MediationAgreement:
+def agreement_record(
+    *, actor: Actor, case: Case, now: dt.datetime | None = None, **data: Any
+) -> MediationAgreement:
     """Record the mediation agreement (调解协议) of a dispute being handled.
 
     Permission as `mediation_record`. Needs an earlier successful or partly successful
     mediation attempt and no agreement yet. The 司法确认 deadline is `agreed_on` + 30 natural
     days. Bad input raises `ActionInvalid`; nothing is saved. Side effects: the agreement, an
-    "agreement" history row (case version +1), one audit record.
+    "agreement" history row (case version +1), one audit record. `now` as `mediation_record`.
     """
     require_write(actor)
+    now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    agreed_on = _date(data.get("agreed_on"), "agreed_on", errors, required=True)
+    agreed_on = _date(
+        data.get("agreed_on"), "agreed_on", errors, required=True, today=timezone.localdate(now)
+    )
     content = _text(data, "content", errors, limit=2000, required_msg=_("请填写协议内容摘要。"))
     confirmed = bool(data.get("confirmed", False))
     with transaction.atomic():
@@ -390,7 +402,6 @@ def agreement_record(*, actor: Actor, case: Case, **data: Any) -> MediationAgree
             )
         if errors:
             raise ActionInvalid(errors)
-        now = timezone.now()
         agreement = MediationAgreement.objects.create(
             case=locked,
             agreed_on=agreed_on,
@@ -418,12 +429,15 @@ def agreement_record(*, actor: Actor, case: Case, **data: Any) -> MediationAgree
     return agreement
 
 
-def agreement_confirm(*, actor: Actor, case: Case) -> MediationAgreement:
+def agreement_confirm(
+    *, actor: Actor, case: Case, now: dt.datetime | None = None
+) -> MediationAgreement:
     """Mark the agreement as 司法确认 obtained (stops the reminder mattering).
 
     Permission: the holding, 协办 or command unit, in any state (confirmation often comes
     after the case is closed); otherwise `ActionNotAllowed`. Side effects: the flag, a
-    "agreement_confirm" history row, one audit record. Confirming twice is refused.
+    "agreement_confirm" history row, one audit record. Confirming twice is refused. `now` as
+    `mediation_record`.
     """
     require_write(actor)
     with transaction.atomic():
@@ -435,7 +449,7 @@ def agreement_confirm(*, actor: Actor, case: Case) -> MediationAgreement:
             raise ActionInvalid({"confirmed": [_("该调解协议已登记为司法确认。")]})
         agreement.confirmed = True
         agreement.save(update_fields=["confirmed"])
-        now = timezone.now()
+        now = now or timezone.now()
         _append_step(actor, locked, "agreement_confirm", "", {"confirmed": True}, now)
         audit_log(
             actor=actor,

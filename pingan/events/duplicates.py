@@ -26,7 +26,7 @@ from pingan.audit.services import audit_log
 from pingan.events.casetype import CLOSED, OPEN, PENDING
 from pingan.events.models import EventDetail
 from pingan.events.models_extra import CaseMerge
-from pingan.flow import clocks
+from pingan.flow import clocks, hooks
 from pingan.flow.errors import ActionInvalid, ActionNotAllowed
 from pingan.flow.models import Case, CaseAction
 from pingan.flow.rules import holder
@@ -158,9 +158,10 @@ def duplicate_candidates(actor: Actor, case: Case) -> list[Candidate]:
 
 def _history(actor: Actor, case: Case, action: str, note: str, payload: dict, now, to_state):
     from_state = case.state
+    seq = case.actions.count() + 1
     CaseAction.objects.create(
         case=case,
-        seq=case.actions.count() + 1,
+        seq=seq,
         action=action,
         actor=actor.user,
         position=actor.position,
@@ -174,6 +175,9 @@ def _history(actor: Actor, case: Case, action: str, note: str, payload: dict, no
         payload=payload,
         created_at=now,
     )
+    # Step listeners (notify: tell the duplicate's reporter) see merges like any other step.
+    case_pk = case.pk
+    transaction.on_commit(lambda: hooks.step_committed(case_pk, seq))
 
 
 def case_merge(*, actor: Actor, case: Case, into: Case, note: str = "") -> CaseMerge:

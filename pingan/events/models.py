@@ -59,14 +59,18 @@ class EventDetail(models.Model):
     category = models.ForeignKey(EventCategory, verbose_name=_("类别"), on_delete=models.PROTECT)
     description = models.TextField(_("事件描述"))
     address = models.CharField(_("地址"), max_length=200, blank=True)
-    lng = models.FloatField(_("经度 (WGS84)"))
-    lat = models.FloatField(_("纬度 (WGS84)"))
+    # Empty for a citizen report by address only (Open311 `address_string`, SMS).
+    lng = models.FloatField(_("经度 (WGS84)"), null=True, blank=True)
+    lat = models.FloatField(_("纬度 (WGS84)"), null=True, blank=True)
     grid_code = models.CharField(_("所在网格"), max_length=18, blank=True)
     outside_grid = models.BooleanField(_("网格外"), default=False, db_index=True)
     reporter_kind = models.CharField(_("来源"), max_length=16, choices=ReporterKind.choices)
+    # Empty for citizens and client systems (their contact is on `public.PublicReport`).
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上报人"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )

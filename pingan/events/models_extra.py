@@ -37,9 +37,12 @@ class Attachment(models.Model):
     case = models.ForeignKey(
         "flow.Case", verbose_name=_("案件"), on_delete=models.PROTECT, related_name="attachments"
     )
+    # Empty for a citizen's photo sent with a public report (the portal has no account).
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )

@@ -59,6 +59,25 @@ def _number(value: Any, low: float, high: float, field: str, errors: dict) -> fl
 def _clean(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     """Validate every field at once so the reporter sees all problems together."""
     errors: dict[str, list[str]] = {}
+    clean = _clean_fields(data, errors)
+    is_grid_worker = actor.has_role(Role.GRID_WORKER)
+    kind = data.get("reporter_kind") or (
+        ReporterKind.GRID_WORKER if is_grid_worker else ReporterKind.CITIZEN
+    )
+    if kind not in ReporterKind.values:
+        errors["reporter_kind"] = [_("来源不正确。")]
+    elif (kind == ReporterKind.GRID_WORKER) != is_grid_worker:
+        errors["reporter_kind"] = [_("只有网格员岗位上报的事件来源为“网格员”。")]
+    clean["reporter_kind"] = kind
+    if errors:
+        raise ActionInvalid(errors)
+    return clean
+
+
+def _clean_fields(
+    data: dict[str, Any], errors: dict[str, list[str]], description_max: int = 2000
+) -> dict[str, Any]:
+    """The report's own fields (category, text, place, urgency, key); errors collected."""
     clean: dict[str, Any] = {}
     code = data.get("category") or ""
     category = active_category(code) if code else None
@@ -68,8 +87,12 @@ def _clean(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     description = (data.get("description") or "").strip()
     if not description:
         errors["description"] = [_("请填写事件描述。")]
-    elif len(description) > 2000:
-        errors["description"] = [_("事件描述不能超过 2000 字。")]
+    elif len(description) > description_max:
+        errors["description"] = [
+            _("事件描述不能超过 2000 字。")
+            if description_max == 2000
+            else _("事件描述不能超过 %(max)d 字。") % {"max": description_max}
+        ]
     clean["description"] = description
     address = (data.get("address") or "").strip()
     if len(address) > 200:
@@ -85,24 +108,12 @@ def _clean(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     if key and not KEY_PATTERN.match(key):
         errors["idempotency_key"] = [_("幂等键应为 1–64 位字母、数字或 _.:- 。")]
     clean["idempotency_key"] = key
-    is_grid_worker = actor.has_role(Role.GRID_WORKER)
-    kind = data.get("reporter_kind") or (
-        ReporterKind.GRID_WORKER if is_grid_worker else ReporterKind.CITIZEN
-    )
-    if kind not in ReporterKind.values:
-        errors["reporter_kind"] = [_("来源不正确。")]
-    elif (kind == ReporterKind.GRID_WORKER) != is_grid_worker:
-        errors["reporter_kind"] = [_("只有网格员岗位上报的事件来源为“网格员”。")]
-    clean["reporter_kind"] = kind
     clean["unit"] = (data.get("unit") or "").strip()
-    if errors:
-        raise ActionInvalid(errors)
     return clean
 
 
-def _receiving_unit(actor: Actor, grid: str | None, unit: str) -> tuple[str, str]:
+def _receiving_unit(county: str, grid: str | None, unit: str) -> tuple[str, str]:
     """(region_code, holder) for the report; raises field errors on a bad unit choice."""
-    county = (actor.scope_code or "")[:6]
     if unit:
         region = Region.objects.filter(code=unit).first()
         if region is None or region.level not in RECEIVING_LEVELS:
@@ -143,54 +154,11 @@ def event_report(*, actor: Actor, **data: Any) -> tuple[Case, bool]:
         if existing is not None:
             return existing, False
     grid = grid_for_point(clean["lng"], clean["lat"])
-    region_code, holder = _receiving_unit(actor, grid, clean["unit"])
-    category = clean["category"]
+    region_code, holder = _receiving_unit((actor.scope_code or "")[:6], grid, clean["unit"])
     try:
         with transaction.atomic():
-            now = timezone.now()
-            case = case_open(
-                actor=actor,
-                case_type=CASE_TYPE,
-                region_code=region_code,
-                holder_code=holder,
-                title=f"{category.name}：{clean['description'][:60]}",
-                category_code=category.code,
-                urgency=clean["urgency"],
-                origin_code=actor_unit(actor),
-                note=clean["description"][:2000],
-                payload={"outside_grid": grid is None, "reporter_kind": clean["reporter_kind"]},
-                now=now,
-                category_chain=category.chain(),
-            )
-            EventDetail.objects.create(
-                case=case,
-                category=category,
-                description=clean["description"],
-                address=clean["address"],
-                lng=clean["lng"],
-                lat=clean["lat"],
-                grid_code=grid or "",
-                outside_grid=grid is None,
-                reporter_kind=clean["reporter_kind"],
-                reporter=actor.user,
-                idempotency_key=key,
-                created_at=now,
-            )
-            audit_log(
-                actor=actor,
-                action="case.report",
-                object_type="flow.case",
-                object_id=case.number,
-                region_code=region_code,
-                ip=actor.ip,
-                detail={
-                    "case_type": CASE_TYPE,
-                    "category": category.code,
-                    "holder": holder,
-                    "outside_grid": grid is None,
-                    "level": region_level(holder),
-                },
-            )
+            case = _open_event(actor, clean, grid, region_code, holder)
+            _audit_report(actor, case, clean, grid, holder)
     except IntegrityError:
         # The same key was committed by a concurrent request a moment ago.
         existing = _existing(actor, key) if key else None
@@ -198,6 +166,112 @@ def event_report(*, actor: Actor, **data: Any) -> tuple[Case, bool]:
             raise
         return existing, False
     return case, True
+
+
+def _open_event(
+    actor: Actor, clean: dict[str, Any], grid: str | None, region_code: str, holder: str
+) -> Case:
+    """The case and its detail row (inside the caller's transaction)."""
+    category = clean["category"]
+    now = timezone.now()
+    case = case_open(
+        actor=actor,
+        case_type=CASE_TYPE,
+        region_code=region_code,
+        holder_code=holder,
+        title=f"{category.name}：{clean['description'][:60]}",
+        category_code=category.code,
+        urgency=clean["urgency"],
+        origin_code=actor_unit(actor),
+        note=clean["description"][:2000],
+        payload={"outside_grid": grid is None, "reporter_kind": clean["reporter_kind"]},
+        now=now,
+        category_chain=category.chain(),
+    )
+    EventDetail.objects.create(
+        case=case,
+        category=category,
+        description=clean["description"],
+        address=clean["address"],
+        lng=clean["lng"],
+        lat=clean["lat"],
+        grid_code=grid or "",
+        outside_grid=grid is None,
+        reporter_kind=clean["reporter_kind"],
+        reporter=actor.user,
+        idempotency_key=clean["idempotency_key"],
+        created_at=now,
+    )
+    return case
+
+
+def _audit_report(
+    actor: Actor | None,
+    case: Case,
+    clean: dict[str, Any],
+    grid: str | None,
+    holder: str,
+    username: str = "",
+) -> None:
+    audit_log(
+        actor=actor,
+        username=username,
+        action="case.report",
+        object_type="flow.case",
+        object_id=case.number,
+        region_code=case.region_code,
+        ip=actor.ip if actor else None,
+        detail={
+            "case_type": CASE_TYPE,
+            "category": clean["category"].code,
+            "holder": holder,
+            "outside_grid": grid is None,
+            "level": region_level(holder),
+            "reporter_kind": clean["reporter_kind"],
+        },
+    )
+
+
+PUBLIC_KINDS = frozenset({ReporterKind.CITIZEN, ReporterKind.SMS, ReporterKind.API})
+# Open311 GeoReport v2 allows descriptions of up to 4,000 characters.
+PUBLIC_DESCRIPTION_MAX = 4000
+
+
+def event_report_public(
+    *, county: str, reporter_kind: str, channel: str, ip: str | None = None, **data: Any
+) -> Case:
+    """Open an event reported by a citizen or another system (portal, SMS, Open311).
+
+    No actor: the public channel has already checked its own credential (an Open311 key,
+    the SMS gateway signature, the portal's rate limits). `county` bounds where reports are
+    taken: a point inside a grid goes to that grid's village; a point in no grid (or no
+    point, with `unit` naming a unit) goes to `unit` or else the county centre, and the case
+    is flagged `outside_grid`. Field errors as in `event_report`; `lng`/`lat` may be omitted
+    here (an address-only report), then the report is outside every grid. Must run inside
+    the caller's transaction (the caller writes its own intake row with the case). Side
+    effects: the case, its history row, the detail row, one audit record naming
+    `public:<channel>`.
+    """
+    if reporter_kind not in PUBLIC_KINDS:
+        raise ValueError(f"not a public reporter kind: {reporter_kind}")
+    errors: dict[str, list[str]] = {}
+    located = data.get("lng") not in (None, "") or data.get("lat") not in (None, "")
+    if not located:
+        data = {**data, "lng": 0, "lat": 0}
+    clean = _clean_fields(data, errors, description_max=PUBLIC_DESCRIPTION_MAX)
+    if errors:
+        raise ActionInvalid(errors)
+    if not located:
+        clean["lng"] = clean["lat"] = None
+    clean["reporter_kind"] = reporter_kind
+    grid = grid_for_point(clean["lng"], clean["lat"]) if located else None
+    if grid and not grid.startswith(county):
+        raise ActionInvalid({"lng": [_("事件位置不在本辖区范围内。")]})
+    region_code, holder = _receiving_unit(county, grid, clean["unit"] or ("" if grid else county))
+    # No user, no position: the history row of the report names no member of staff.
+    case = _open_event(Actor(user=None, position=None, ip=ip), clean, grid, region_code, holder)
+    _audit_report(None, case, clean, grid, holder, username=f"public:{channel}")
+    return case
 
 
 def _existing(actor: Actor, key: str) -> Case | None:

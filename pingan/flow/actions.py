@@ -375,4 +375,10 @@ HANDLERS: dict[str, Handler] = {
     "mark_urgent": MarkUrgent(),
 }
 
-__all__ = ["HANDLERS"]
+
+def handler_for(case_type, code: str) -> Handler:
+    """The case type's own handler for `code` when it declares one, else the shared one."""
+    return case_type.handlers.get(code) or HANDLERS[code]
+
+
+__all__ = ["HANDLERS", "Handler", "handler_for"]

@@ -7,7 +7,9 @@ selected again and the unique key backs that up, so running the scan twice alert
 Rows are taken with SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL) so two consumers never
 fight over a batch; SQLite serialises writers anyway.
 
-Delivery to people (in-app, SMS) comes with the `notify` app, which will read new alerts.
+When the scan is done, the ids of the alerts it created go to the alert listeners
+(`hooks.alerts_committed`, once per scan, also when a later batch failed): the notify app
+enqueues one task that tells the holding units. Nothing about people is computed here.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pingan.audit.services import audit_log
-from pingan.flow import clocks
+from pingan.flow import clocks, hooks
 from pingan.flow.models import AlertLevel, Case, CaseAssist, ClockAlert
 
 BATCH_SIZE = 1000
@@ -45,8 +47,11 @@ def _candidates(model, point: str, flag: str, now: dt.datetime):
     )
 
 
-def _scan_batch(model, level: str, point: str, flag: str, now: dt.datetime, size: int) -> list:
-    """Mark one batch; returns the rows marked (empty when nothing is left)."""
+def _scan_batch(
+    model, level: str, point: str, flag: str, now: dt.datetime, size: int, new_ids: list[int]
+) -> list:
+    """Mark one batch; returns the case numbers marked (empty when nothing is left) and adds
+    the ids of the alerts it created to `new_ids` (only when someone listens)."""
     with transaction.atomic():
         qs = _candidates(model, point, flag, now).select_for_update(skip_locked=True)
         if model is CaseAssist:
@@ -70,6 +75,11 @@ def _scan_batch(model, level: str, point: str, flag: str, now: dt.datetime, size
                 )
             )
         ClockAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+        created = (
+            _new_alert_ids(alerts, level, now, assist=model is CaseAssist)
+            if hooks.has_alert_listeners()
+            else []
+        )
         model.objects.filter(pk__in=[row.pk for row in rows]).update(**{flag: True})
         numbers = [(row.case if model is CaseAssist else row).number for row in rows]
         audit_log(
@@ -79,21 +89,50 @@ def _scan_batch(model, level: str, point: str, flag: str, now: dt.datetime, size
             username="system",
             detail={"count": len(rows), "assist": model is CaseAssist, "numbers": numbers},
         )
+        new_ids += created  # a missing id (batch rolled back at commit) is skipped later
         return numbers
+
+
+def _new_alert_ids(
+    alerts: list[ClockAlert], level: str, now: dt.datetime, *, assist: bool
+) -> list[int]:
+    """Ids of the alerts a batch created.
+
+    `bulk_create(ignore_conflicts=True)` returns no ids, so they are read back: one indexed
+    query (this scan's `created_at`) per batch. A conflicting row kept its older
+    `created_at` and is not announced again.
+    """
+    new = ClockAlert.objects.filter(
+        created_at=now, level=level, case_id__in={alert.case_id for alert in alerts}
+    )
+    new = new.exclude(assist_unit="") if assist else new.filter(assist_unit="")
+    return list(new.values_list("pk", flat=True))
+
+
+def _announce(ids: list[int]) -> None:
+    """Hand the new alert ids to the listeners once they are committed (one call per scan:
+    with a task queue behind it, one enqueue instead of one per batch)."""
+    if ids:
+        transaction.on_commit(lambda: hooks.alerts_committed(ids))
 
 
 def scan_deadlines(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> ScanResult:
     """Mark every warn/due crossing up to `now` (default: the current time). Idempotent."""
     now = now or timezone.now()
     result = ScanResult()
-    for level, point, flag in PASSES:
-        for model in (Case, CaseAssist):
-            while True:
-                numbers = _scan_batch(model, level, point, flag, now, batch_size)
-                if not numbers:
-                    break
-                setattr(result, level, getattr(result, level) + len(numbers))
-                result.numbers[level].extend(numbers)
+    new_ids: list[int] = []
+    try:
+        for level, point, flag in PASSES:
+            for model in (Case, CaseAssist):
+                while True:
+                    numbers = _scan_batch(model, level, point, flag, now, batch_size, new_ids)
+                    if not numbers:
+                        break
+                    setattr(result, level, getattr(result, level) + len(numbers))
+                    result.numbers[level].extend(numbers)
+    finally:
+        # Batches commit one by one: what committed before a failure is still announced.
+        _announce(new_ids)
     return result
 
 

@@ -363,3 +363,29 @@ class ClockAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.level} {self.point_at}"
+
+
+class CaseActionKey(models.Model):
+    """An idempotency key a client sent with an action, stored with the history row it made.
+
+    A phone that lost the response resends the same action with the same key; the engine
+    finds the key (unique per user) and answers with the case as it is now instead of a
+    conflict. Written in the same transaction as the action (`services.case_act_keyed`).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(_("幂等键"), max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="action_keys")
+    seq = models.PositiveIntegerField(_("操作序号"))
+    action = models.CharField(_("操作"), max_length=24)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("操作幂等键")
+        verbose_name_plural = _("操作幂等键")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="caseactionkey_user_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} → {self.case_id}#{self.seq}"

@@ -52,6 +52,11 @@ def case_grid_worker(actor: Actor, case: Case) -> bool:
     return bool(grid) and actor_unit(actor) == grid and case.holder_code == grid[:12]
 
 
+def origin(actor: Actor, case: Case) -> bool:
+    """The actor works in the unit that reported (opened) the case, e.g. to withdraw it."""
+    return acts_for(actor, case.origin_code)
+
+
 def command(actor: Actor, case: Case) -> bool:
     """The actor works in the case's command unit (the region unit answering for closure)."""
     return acts_for(actor, case.command_code)
@@ -107,6 +112,7 @@ RULES: dict[str, Rule] = {
     "centre_holder": centre_holder,
     "village_holder": village_holder,
     "case_grid_worker": case_grid_worker,
+    "origin": origin,
     "command": command,
     "approver": approver,
     "superior": superior,

@@ -10,27 +10,33 @@ waits for the lock, then sees a newer version and gets `CaseConflict`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pingan.accounts.scope import Actor, require_write
 from pingan.audit.services import audit_log
-from pingan.flow import clocks
-from pingan.flow.actions import HANDLERS
+from pingan.flow import clocks, hooks
+from pingan.flow.actions import handler_for
 from pingan.flow.catalogue import cached_limit_for
 from pingan.flow.context import DEFAULT_LIMITS, Ctx, start_clock
 from pingan.flow.errors import ActionInvalid, ActionNotAllowed, CaseConflict
-from pingan.flow.models import Case, CaseAction, Supervision, Urgency
+from pingan.flow.models import Case, CaseAction, CaseActionKey, Supervision, Urgency
 from pingan.flow.numbering import next_case_number
 from pingan.flow.rules import satisfies
 from pingan.flow.types import get_case_type
 from pingan.flow.units import actor_unit, acts_for, unit_kind
 
 NON_RESPONSE_ACTIONS = frozenset({"supervise", "instruct", "mark_urgent"})
+# Same rule as the event report's key (`events.services.KEY_PATTERN`).
+ACTION_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# What a citizen may do on their own case through a public channel (`case_act_public`).
+PUBLIC_ACTIONS = ("callback", "reopen")
+PUBLIC_ROLE = "citizen"
 
 
 def available_actions(actor: Actor, case: Case) -> list[str]:
@@ -43,7 +49,7 @@ def available_actions(actor: Actor, case: Case) -> list[str]:
         if case.state not in spec.from_states or not satisfies(actor, case, spec.who):
             continue
         ctx = Ctx(actor, case, case_type, spec, timezone.now(), {}, "", 0)
-        if HANDLERS[code].guard(ctx):
+        if handler_for(case_type, code).guard(ctx):
             allowed.append(code)
     return allowed
 
@@ -109,6 +115,7 @@ def case_open(
         payload=payload or {},
         created_at=now,
     )
+    transaction.on_commit(lambda: hooks.step_committed(case.pk, 1))
     return case
 
 
@@ -135,8 +142,62 @@ def case_act(
     record, all in one transaction.
     """
     require_write(actor)
+    return _act_audited(actor, case, action, note, ip, now, params, key="")
+
+
+def case_act_keyed(
+    *,
+    actor: Actor,
+    case: Case,
+    action: str,
+    idempotency_key: str,
+    note: str = "",
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+    **params: Any,
+) -> tuple[Case, bool]:
+    """`case_act` that may safely be sent twice; returns (case, replayed).
+
+    For clients that queue actions offline and resend when a response was lost. Permission,
+    checks and side effects as `case_act`, plus one `CaseActionKey` (user, key → case, seq,
+    action) written in the same transaction as the history row. When this user has already
+    used the key for the same case and action, nothing is written and the case as it is now
+    comes back with replayed=True (no version check: the resend carries the old version).
+    The same key on another case or another action, or a key that is not 1–64 letters,
+    digits or ``_.:-``, raises `ActionInvalid` on ``idempotency_key``.
+    """
+    require_write(actor)
+    key = (idempotency_key or "").strip()
+    if not ACTION_KEY_PATTERN.match(key):
+        raise ActionInvalid({"idempotency_key": [_("幂等键应为 1–64 位字母、数字或 _.:- 。")]})
+    replay = _replay(actor, case, action, key)
+    if replay is not None:
+        return replay, True
     try:
-        return _act(actor, case, action, (note or "").strip(), ip or actor.ip, now, params)
+        return _act_audited(actor, case, action, note, ip, now, params, key=key), False
+    except (ActionNotAllowed, IntegrityError):
+        # A resend that raced the first request waits for its lock, then finds a newer
+        # version (or, without a version check, the unique key): it is a replay after all.
+        replay = _replay(actor, case, action, key)
+        if replay is None:
+            raise
+        return replay, True
+
+
+def _replay(actor: Actor, case: Case, action: str, key: str) -> Case | None:
+    used = CaseActionKey.objects.filter(user=actor.user, key=key).first()
+    if used is None:
+        return None
+    if used.case_id != case.pk or used.action != action:
+        raise ActionInvalid(
+            {"idempotency_key": [_("该幂等键已用于其他案件或操作，请换一个新的键。")]}
+        )
+    return Case.objects.get(pk=case.pk)
+
+
+def _act_audited(actor, case, action, note, ip, now, params, *, key: str) -> Case:
+    try:
+        return _act(actor, case, action, (note or "").strip(), ip or actor.ip, now, params, key=key)
     except ActionNotAllowed as exc:
         # Audited outside the rolled-back transaction so the denial is kept.
         audit_log(
@@ -152,22 +213,64 @@ def case_act(
         raise
 
 
+def case_act_public(
+    *,
+    case: Case,
+    action: str,
+    channel: str,
+    note: str = "",
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+    **params: Any,
+) -> Case:
+    """A citizen's own step on the case they reported, through a public channel (the
+    portal, an SMS survey link, the hotline callback): `callback` (rating) or `reopen`.
+
+    Permission is the caller's: it has proven the citizen owns the case (query code or
+    one-time code). The action must be one of PUBLIC_ACTIONS and open in the case's current
+    state, else `ActionNotAllowed`. The history row has no user and role "citizen", with the
+    channel in its payload; the audit record names `public:<channel>`. Version-checked like
+    `case_act`.
+    """
+    return _act(None, case, action, (note or "").strip(), ip, now, params, channel=channel)
+
+
+def public_actions(case: Case) -> list[str]:
+    """The PUBLIC_ACTIONS open on `case` now."""
+    case_type = get_case_type(case.case_type)
+    allowed = []
+    for code in PUBLIC_ACTIONS:
+        spec = case_type.actions.get(code)
+        if spec is None or case.state not in spec.from_states:
+            continue
+        ctx = Ctx(None, case, case_type, spec, timezone.now(), {}, "", 0)
+        if handler_for(case_type, code).guard(ctx):
+            allowed.append(code)
+    return allowed
+
+
 def _act(
-    actor: Actor,
+    actor: Actor | None,
     case: Case,
     action: str,
     note: str,
     ip: str | None,
     now: dt.datetime | None,
     params: dict[str, Any],
+    channel: str = "",
+    key: str = "",
 ) -> Case:
     case_type = get_case_type(case.case_type)
     spec = case_type.actions.get(action)
+
+    def allowed_now(current: Case) -> list[str]:
+        return public_actions(current) if actor is None else available_actions(actor, current)
+
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.version != case.version:
-            raise CaseConflict(available_actions(actor, locked), locked.state)
-        allowed = available_actions(actor, locked)
+            raise CaseConflict(allowed_now(locked), locked.state)
+        allowed = allowed_now(locked)
         if spec is None or action not in allowed:
             raise ActionNotAllowed(
                 _("当前状态（%(state)s）下不能执行该操作。")
@@ -181,18 +284,24 @@ def _act(
         now = now or timezone.now()
         seq = locked.actions.count() + 1
         ctx = Ctx(actor, locked, case_type, spec, now, params, note, seq)
-        responding = acts_for(actor, locked.holder_code) and action not in NON_RESPONSE_ACTIONS
+        responding = (
+            actor is not None
+            and acts_for(actor, locked.holder_code)
+            and action not in NON_RESPONSE_ACTIONS
+        )
         from_state, from_holder = locked.state, locked.holder_code
-        outcome = HANDLERS[action].apply(ctx)
+        outcome = handler_for(case_type, action).apply(ctx)
         _apply_outcome(ctx, outcome)
+        if channel:
+            outcome.payload = {**outcome.payload, "channel": channel}
         history = CaseAction.objects.create(
             case=locked,
             seq=seq,
             action=action,
-            actor=actor.user,
-            position=actor.position,
-            unit_code=actor_unit(actor),
-            role=actor.role or "",
+            actor=actor.user if actor else None,
+            position=actor.position if actor else None,
+            unit_code=actor_unit(actor) if actor else "",
+            role=(actor.role or "") if actor else PUBLIC_ROLE,
             from_state=from_state,
             to_state=locked.state,
             from_holder=from_holder,
@@ -201,14 +310,21 @@ def _act(
             payload=outcome.payload,
             created_at=now,
         )
+        if key:
+            CaseActionKey.objects.create(
+                user=actor.user, key=key, case=locked, seq=seq, action=action, created_at=now
+            )
         for step in outcome.after:
             step()
+        case_pk = locked.pk
+        transaction.on_commit(lambda: hooks.step_committed(case_pk, seq))
         if responding:
             Supervision.objects.filter(
                 case=locked, target_code=from_holder, responded_at__isnull=True
             ).update(responded_at=now, response_seq=seq)
         audit_log(
             actor=actor,
+            username="" if actor else f"public:{channel}",
             action=f"case.{action}",
             object_type="flow.case",
             object_id=locked.number,

@@ -5,6 +5,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from pingan.flow.deadlines import scan_deadlines
+from pingan.flow.hooks import run_step_listeners
 
 
 def scan_period_seconds() -> int:
@@ -32,3 +33,9 @@ def deadline_scan() -> None:
     deadline_scan_once()
     for delay in range(period, 60, period):
         deadline_scan_once.schedule(delay=delay)
+
+
+@db_task()
+def case_step_listeners(case_id: int, seq: int) -> None:
+    """Everything that follows one committed case step (staff and citizen messages)."""
+    run_step_listeners(case_id, seq)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pingan.flow.models import Case
@@ -94,6 +94,9 @@ class CaseType:
     # Extra data for the case detail page/API (the typed detail row).
     detail: Callable[[Case], dict] | None = None
     settings: dict = field(default_factory=dict)
+    # Type-specific behaviour for action codes whose shared handler (`actions.HANDLERS`) does
+    # not fit, e.g. a hand-over whose accept moves a person (`actions.handler_for`).
+    handlers: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for spec in self.actions.values():

@@ -21,6 +21,10 @@ from django.utils.translation import gettext as _
 
 CATEGORIES_URL = "/api/v1/events/categories/"
 TODO_URL = "/api/v1/cases/?inbox=todo&limit=100"
+MAP_URL = "/api/v1/mobile/map/"
+# Kept by the pages in IndexedDB (not in the service worker's cache).
+SNAPSHOT_URL = "/api/v1/mobile/snapshot/"
+PERSON_URL = "/api/v1/mobile/people/"
 STATIC_FILES = (
     "mobile/mobile.css",
     "mobile/idb.js",
@@ -28,11 +32,27 @@ STATIC_FILES = (
     "mobile/app.js",
     "mobile/report.js",
     "mobile/tasks.js",
+    "mobile/snapshot.js",
+    "mobile/idcard.js",
+    "mobile/registry.js",
+    "mobile/person-form.js",
+    "mobile/visit.js",
+    "mobile/gridmap.js",
     "mobile/icons/icon.svg",
     "mobile/icons/icon-192.png",
     "mobile/icons/icon-512.png",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/leaflet.js",
 )
-PAGE_NAMES = ("mobile:home", "mobile:report", "mobile:tasks")
+PAGE_NAMES = (
+    "mobile:home",
+    "mobile:report",
+    "mobile:tasks",
+    "mobile:people",
+    "mobile:houses",
+    "mobile:person-new",
+    "mobile:visit",
+)
 THEME_COLOR = "#1f6f50"
 
 
@@ -46,8 +66,16 @@ def static_urls() -> list[str]:
 
 def precache_urls() -> list[str]:
     """Everything the service worker stores on install: pages, manifest, static files, the
-    category list the report form needs offline and the task list as of install."""
-    return [*page_urls(), reverse("mobile:manifest"), *static_urls(), CATEGORIES_URL, TODO_URL]
+    category list the report form needs offline, the task list and the mini-map as of
+    install. The people/houses snapshot is not here: the pages keep it in IndexedDB."""
+    return [
+        *page_urls(),
+        reverse("mobile:manifest"),
+        *static_urls(),
+        CATEGORIES_URL,
+        TODO_URL,
+        MAP_URL,
+    ]
 
 
 def _digest() -> str:
@@ -74,7 +102,7 @@ def manifest() -> dict:
     return {
         "name": _("平安网格员"),
         "short_name": _("平安网格"),
-        "description": _("网格员上报事件、办理任务，离线也能用。"),
+        "description": _("网格员上报事件、办理任务、登记人员和走访，离线也能用。"),
         "lang": "zh-CN",
         "start_url": reverse("mobile:home"),
         "scope": reverse("mobile:home"),

@@ -1,11 +1,13 @@
 """Grid worker PWA pages (`/m/`). Thin: the pages are shells, the data comes from the API
-(`/api/v1/events/…`, `/api/v1/cases/…`) through `static/mobile/*.js`, so the same screens
-work from the service worker's cache when the phone is offline."""
+(`/api/v1/events/…`, `/api/v1/cases/…`, `/api/v1/mobile/…`) through `static/mobile/*.js`, so
+the same screens work from the service worker's cache (and the IndexedDB snapshot of my
+people and houses) when the phone is offline."""
 
 from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_GET
 from pingan.accounts.roles import Role
 from pingan.events import api as events_api
 from pingan.mobile import selectors, shell
+from pingan.registry.services.visit_photos import MAX_PER_VISIT as MAX_VISIT_PHOTOS
 from pingan.web.context import request_actor
 
 
@@ -34,6 +37,7 @@ def _context(request: HttpRequest, tab: str) -> dict:
         "actor": actor,
         "grids": grids,
         "is_grid_worker": actor.has_role(Role.GRID_WORKER),
+        "has_grids": bool(grids),
         "theme_color": shell.THEME_COLOR,
     }
 
@@ -41,8 +45,51 @@ def _context(request: HttpRequest, tab: str) -> dict:
 @login_required
 @require_GET
 def my_grid(request: HttpRequest) -> HttpResponse:
-    """我的网格: the user's grids with their open task counts and the outbox."""
-    return render(request, "mobile/home.html", _context(request, "home"))
+    """我的网格: the user's grids with their open task counts, the mini-map and the outbox."""
+    context = _context(request, "home")
+    context["map_url"] = shell.MAP_URL
+    context["map_tile_url"] = settings.PINGAN_MAP_TILE_URL
+    context["map_tile_attribution"] = settings.PINGAN_MAP_TILE_ATTRIBUTION
+    return render(request, "mobile/home.html", context)
+
+
+def _registry_context(request: HttpRequest, tab: str) -> dict:
+    context = _context(request, tab)
+    context["snapshot_url"] = shell.SNAPSHOT_URL
+    context["person_url"] = shell.PERSON_URL
+    return context
+
+
+@login_required
+@require_GET
+def people(request: HttpRequest) -> HttpResponse:
+    """我的人员: the people of the user's grids from the offline snapshot (search, detail
+    with cards and next visit dates via `#p/<id>`)."""
+    return render(request, "mobile/people.html", _registry_context(request, "people"))
+
+
+@login_required
+@require_GET
+def houses(request: HttpRequest) -> HttpResponse:
+    """我的房屋: the houses of the user's grids (search, detail with occupants via `#h/<id>`)."""
+    return render(request, "mobile/houses.html", _registry_context(request, "houses"))
+
+
+@login_required
+@require_GET
+def person_new(request: HttpRequest) -> HttpResponse:
+    """新增人员: the form; submitting queues the person with an idempotency key."""
+    return render(request, "mobile/person_new.html", _registry_context(request, "people"))
+
+
+@login_required
+@require_GET
+def visit(request: HttpRequest) -> HttpResponse:
+    """走访记录: the visit form for the card named in `#card=<id>`; queued like reports, the
+    photos follow once the visit exists on the server."""
+    context = _registry_context(request, "people")
+    context["max_photos"] = MAX_VISIT_PHOTOS
+    return render(request, "mobile/visit.html", context)
 
 
 @login_required

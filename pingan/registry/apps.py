@@ -10,3 +10,5 @@ class RegistryConfig(AppConfig):
         from pingan.registry.gates import refine_gates
 
         refine_gates()
+        # Registers the "person_move" case type (人员迁移交接) with the flow engine.
+        from pingan.registry.moves import casetype  # noqa: F401

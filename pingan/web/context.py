@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from pingan.accounts.roles import ADMIN_ROLES, Role
 from pingan.accounts.scope import Actor, actor_for_request
+from pingan.notify.selectors import request_badge
+from pingan.public.hotline.access import CALLBACK_ROLES, HOTLINE_ROLES
+from pingan.registry.page_selectors import registry_refusal
 
 # The default site name is a product string and is translated; a deployment that sets its
 # own PINGAN_SITE_NAME gets that name verbatim in every language.
@@ -60,6 +63,12 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     items = [NavItem("home", _("首页"), "/")]
     if actor.position is not None and actor.role not in ADMIN_ROLES:
         items.append(NavItem("command", _("指挥中心"), "/command/"))
+    if actor.role in HOTLINE_ROLES:
+        items.append(NavItem("hotline", _("热线受理"), "/hotline/"))
+    if actor.role in CALLBACK_ROLES:
+        items.append(NavItem("callbacks", _("回访"), "/callbacks/"))
+    if actor.position is not None and registry_refusal(actor) is None:
+        items.append(NavItem("registry", _("基础信息"), "/registry/"))
     if actor.has_role(Role.AUDITOR):
         items.append(NavItem("audit", _("审计日志"), "/audit/"))
     if actor.has_role(Role.SECURITY_ADMIN):
@@ -79,4 +88,6 @@ def site(request: HttpRequest) -> dict:
         "site_name": site_name(),
         "actor": SimpleLazyObject(lambda: _shell_actor(request)),
         "nav_items": SimpleLazyObject(lambda: nav_items(request)),
+        # Unread in-app messages for the header badge: one COUNT, only on pages that show it.
+        "notify_unread": SimpleLazyObject(lambda: request_badge(request)),
     }

@@ -30,12 +30,16 @@ def test_service_worker_is_public_javascript_scoped_to_m_and_never_http_cached(d
     assert "&quot;" not in script and "&#x27;" not in script  # not HTML-escaped
 
 
-def test_precache_lists_the_pages_static_files_and_category_endpoint(db):
+def test_precache_lists_the_pages_static_files_category_tasks_and_map(db):
     urls = precache_list(Client().get("/m/sw.js").content.decode())
     assert urls == [
         "/m/",
         "/m/report/",
         "/m/tasks/",
+        "/m/people/",
+        "/m/houses/",
+        "/m/people/new/",
+        "/m/visit/",
         "/m/manifest.webmanifest",
         "/static/mobile/mobile.css",
         "/static/mobile/idb.js",
@@ -43,12 +47,23 @@ def test_precache_lists_the_pages_static_files_and_category_endpoint(db):
         "/static/mobile/app.js",
         "/static/mobile/report.js",
         "/static/mobile/tasks.js",
+        "/static/mobile/snapshot.js",
+        "/static/mobile/idcard.js",
+        "/static/mobile/registry.js",
+        "/static/mobile/person-form.js",
+        "/static/mobile/visit.js",
+        "/static/mobile/gridmap.js",
         "/static/mobile/icons/icon.svg",
         "/static/mobile/icons/icon-192.png",
         "/static/mobile/icons/icon-512.png",
+        "/static/vendor/leaflet/leaflet.css",
+        "/static/vendor/leaflet/leaflet.js",
         "/api/v1/events/categories/",
         "/api/v1/cases/?inbox=todo&limit=100",
+        "/api/v1/mobile/map/",
     ]
+    # The people/houses snapshot is kept by the pages in IndexedDB, not precached.
+    assert "/api/v1/mobile/snapshot/" not in urls
 
 
 def test_every_precached_url_resolves_to_200_for_a_grid_worker(worker_client, static_served):

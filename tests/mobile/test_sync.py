@@ -75,10 +75,30 @@ def test_a_task_action_over_the_session(world, worker_client):
     done = post_json(worker_client, url, body, token)
     assert done.status_code == 200
     assert done.json()["state"] == "closed"
-    # The same queued action sent again (its response was lost) is a definite 409.
+    # Sent again without a key (its response was lost): a definite 409.
     repeat = post_json(worker_client, url, body, token)
     assert repeat.status_code == 409
     assert Case.objects.get(number=number).state == "closed"
+
+
+def test_a_queued_task_action_resent_with_its_key_is_answered_once(world, worker_client):
+    token = csrf_from_page(worker_client)
+    number = post_json(worker_client, "/api/v1/events/", event(), token).json()["number"]
+    version = worker_client.get(f"/api/v1/cases/{number}/").json()["version"]
+    url = f"/api/v1/cases/{number}/actions/"
+    # As queue.js sends a task action: the outbox item's id is its idempotency key.
+    body = {"action": "handle_locally", "note": "已当场劝解", "version": version}
+    body["idempotency_key"] = "0b9f8d4e-6c1a-4f3e-9a7d-2e5b1c8d7f60"
+    first = post_json(worker_client, url, body, token)
+    again = post_json(worker_client, url, body, token)
+    assert (first.status_code, first.json()["replayed"]) == (200, False)
+    assert (again.status_code, again.json()["replayed"]) == (200, True)
+    assert again.json()["state"] == "closed"
+    case = Case.objects.get(number=number)
+    assert list(case.actions.order_by("seq").values_list("action", flat=True)) == [
+        "report",
+        "handle_locally",
+    ]
 
 
 def test_queue_logic_under_node():

@@ -76,14 +76,21 @@ class AvailableActionSerializer(serializers.Serializer):
 
 
 class TimelineEntrySerializer(serializers.Serializer):
-    seq = serializers.IntegerField()
+    seq = serializers.IntegerField(allow_null=True, help_text="办理记录序号；record 类为 null")
+    kind = serializers.CharField(
+        help_text="action（流转操作）、step（调解、协议、合并等办理记录）、"
+        "record（不属于办理记录的事项：司法确认提醒、上传附件）"
+    )
     action = serializers.CharField()
-    label = serializers.CharField()
-    actor = serializers.CharField(help_text="操作人姓名")
+    label = serializers.CharField(help_text="中文名称，如“派遣部门”“调解”“司法确认提醒”")
+    summary = serializers.CharField(help_text="一句话说明，如“调解（人民调解，…）：调解成功”")
+    actor = serializers.CharField(help_text="操作人姓名（系统、群众）")
     unit = UnitSerializer(allow_null=True)
     role = serializers.CharField()
     from_state = serializers.CharField()
     to_state = serializers.CharField()
+    from_state_label = serializers.CharField()
+    to_state_label = serializers.CharField()
     from_holder = UnitSerializer(allow_null=True)
     to_holder = UnitSerializer(allow_null=True)
     note = serializers.CharField()
@@ -184,27 +191,29 @@ class CaseDetailSerializer(CaseListSerializer):
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, case: Case):
-        case_type = get_case_type(case.case_type)
+        """Entries from `flow.timeline.case_timeline_entries` (context "timeline")."""
         names = self._names()
-        labels = {code: str(spec.label) for code, spec in case_type.actions.items()}
-        labels["report"] = str(_("上报"))
         return [
             {
-                "seq": row.seq,
-                "action": row.action,
-                "label": labels.get(row.action, row.action),
-                "actor": (row.actor.full_name or row.actor.username) if row.actor else "",
-                "unit": _unit(row.unit_code, names),
-                "role": row.role,
-                "from_state": row.from_state,
-                "to_state": row.to_state,
-                "from_holder": _unit(row.from_holder, names),
-                "to_holder": _unit(row.to_holder, names),
-                "note": row.note,
-                "payload": row.payload,
-                "created_at": row.created_at,
+                "seq": entry.seq,
+                "kind": entry.kind,
+                "action": entry.action,
+                "label": entry.label,
+                "summary": entry.summary,
+                "actor": entry.actor,
+                "unit": _unit(entry.unit_code, names),
+                "role": entry.role,
+                "from_state": entry.from_state,
+                "to_state": entry.to_state,
+                "from_state_label": entry.from_state_label,
+                "to_state_label": entry.to_state_label,
+                "from_holder": _unit(entry.from_holder, names),
+                "to_holder": _unit(entry.to_holder, names),
+                "note": entry.note,
+                "payload": entry.payload,
+                "created_at": entry.created_at,
             }
-            for row in self.context.get("timeline", [])
+            for entry in self.context.get("timeline", [])
         ]
 
     @extend_schema_field(AssistSerializer(many=True))
@@ -271,7 +280,8 @@ class ActionRequestSerializer(serializers.Serializer):
     Parameters by action: assign/transfer `unit`; dispatch `department`, optional `assist`
     (list of unit codes); add_assist `units`; request_extension `due_at` (ISO 8601);
     callback `satisfaction` (satisfied / basically_satisfied / unsatisfied); supervise
-    `level` (normal / yellow / red); mark_urgent optional `urgent` (default true).
+    `level` (normal / yellow / red); mark_urgent optional `urgent` (default true). Any action
+    may carry an `idempotency_key` so that a resend is answered instead of refused.
     """
 
     action = serializers.ChoiceField(choices=[c for c in ACTION_CODES if c != "report"])
@@ -287,6 +297,26 @@ class ActionRequestSerializer(serializers.Serializer):
     satisfaction = serializers.CharField(required=False, max_length=24)
     level = serializers.CharField(required=False, max_length=8)
     urgent = serializers.BooleanField(required=False)
+    idempotency_key = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "客户端生成的唯一键（1–64 位字母、数字或 _.:-）。同一用户用同一键重发同一操作时"
+            "不再执行，返回案件当前状态与 replayed: true"
+        ),
+    )
+
+
+class ActionResultSerializer(CaseDetailSerializer):
+    """The case after the action (the detail shape) plus whether it was a replay."""
+
+    replayed = serializers.BooleanField(
+        help_text="true 表示按幂等键识别为重发：本次未执行操作，返回的是案件当前状态"
+    )
+
+    class Meta(CaseDetailSerializer.Meta):
+        fields = [*CaseDetailSerializer.Meta.fields, "replayed"]
 
 
 class ActionConflictSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from pingan.accounts.scope import ActorRequired, ReadOnlyForLeaders
 from pingan.flow.api.serializers import (
     ActionConflictSerializer,
     ActionRequestSerializer,
+    ActionResultSerializer,
     CaseDetailSerializer,
     CaseFilterSerializer,
     CaseListSerializer,
@@ -25,7 +26,8 @@ from pingan.flow.selectors import (
     case_timeline,
     inbox,
 )
-from pingan.flow.services import available_actions, case_act
+from pingan.flow.services import available_actions, case_act, case_act_keyed
+from pingan.flow.timeline import case_timeline_entries
 from pingan.flow.units import unit_names
 
 TAG = "案件"
@@ -42,11 +44,13 @@ def case_detail_response(request, case: Case, status_code: int = status.HTTP_200
     codes |= {a.unit_code for a in assists}
     for s in supervisions:
         codes |= {s.target_code, s.issuer_code}
+    names = unit_names(codes)
     context = {
         "request": request,
-        "names": unit_names(codes),
+        "names": names,
         "available_actions": available_actions(request.actor, case),
-        "timeline": timeline,
+        # Also names every unit its entries mention (in place).
+        "timeline": case_timeline_entries(case, timeline, names),
         "assists": assists,
         "supervisions": supervisions,
     }
@@ -106,8 +110,13 @@ class CaseDetailView(GenericAPIView):
     tags=[TAG],
     summary="办理案件（执行一个操作）",
     request=ActionRequestSerializer,
+    description=(
+        "带 idempotency_key 时可安全重发：同一用户用同一键重发同一案件的同一操作，"
+        "不再执行，返回 200、案件当前状态和 replayed: true（而不是 409）；"
+        "同一键用于其他案件或其他操作返回 400（idempotency_key 字段错误）。"
+    ),
     responses={
-        200: CaseDetailSerializer,
+        200: ActionResultSerializer,
         400: OpenApiResponse(description="参数错误（按字段给出中文提示）"),
         403: OpenApiResponse(description="只读岗位不能办理"),
         404: OpenApiResponse(description="案件不存在或不在数据范围内"),
@@ -125,18 +134,32 @@ class CaseActionView(GenericAPIView):
         data = dict(body.validated_data)
         action, note = data.pop("action"), data.pop("note", "")
         version = data.pop("version", None)
+        key = data.pop("idempotency_key", "").strip()
         if version is not None and version != case.version:
             # The client saw an older state: behave like a concurrent change.
             case.version = version
+        replayed = False
         try:
-            case = case_act(actor=request.actor, case=case, action=action, note=note, **data)
+            if key:
+                case, replayed = case_act_keyed(
+                    actor=request.actor,
+                    case=case,
+                    action=action,
+                    note=note,
+                    idempotency_key=key,
+                    **data,
+                )
+            else:
+                case = case_act(actor=request.actor, case=case, action=action, note=note, **data)
         except CaseConflict as exc:
             return self._conflict(exc, "conflict", exc.state)
         except ActionNotAllowed as exc:
             return self._conflict(exc, "not_allowed", case.state)
         except ActionInvalid as exc:
             return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
-        return case_detail_response(request, case)
+        response = case_detail_response(request, case)
+        response.data["replayed"] = replayed
+        return response
 
     @staticmethod
     def _conflict(exc: ActionNotAllowed, code: str, state: str) -> Response:

@@ -44,6 +44,7 @@ from pingan.registry.services import (
     house_create,
     visit_record,
 )
+from pingan.registry.services.submissions import visit_record_idempotent
 
 
 def _card(request, card, status_code=status.HTTP_200_OK) -> Response:
@@ -139,18 +140,28 @@ class CardVisitsView(GenericAPIView):
         summary="登记走访",
         request=VisitCreateSerializer,
         responses={201: VisitSerializer, **ERRORS},
-        description="有风险等级的类型须填写本次评估的 risk_level；下次走访日期按走访规则重新计算。",
+        description="有风险等级的类型须填写本次评估的 risk_level；下次走访日期按走访规则重新计算。"
+        "带 idempotency_key 时同一用户同一键只记一次：重发返回 200 与首次的记录。"
+        "走访照片在记录建立后上传：POST /api/v1/visits/{id}/photos/。",
     )
     def post(self, request, card_id: int):
         body = VisitCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         card = access_card(request.actor, card_id)
+        fields = dict(body.validated_data)
+        key = fields.pop("idempotency_key", "")
+        created = True
         try:
-            visit = visit_record(actor=request.actor, card=card, **body.validated_data)
+            if key:
+                visit, created = visit_record_idempotent(
+                    actor=request.actor, card=card, idempotency_key=key, **fields
+                )
+            else:
+                visit = visit_record(actor=request.actor, card=card, **fields)
         except ValidationError as exc:
             return error_response(exc)
         data = visit_data(request.actor, visit, labels_for_display())
-        return Response(data, status=status.HTTP_201_CREATED)
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class OverdueFilterSerializer(serializers.Serializer):

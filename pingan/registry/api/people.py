@@ -21,6 +21,7 @@ from pingan.registry.api.serializers import (
     RevealSerializer,
     SearchSerializer,
 )
+from pingan.registry.moves.selectors import person_move_flags
 from pingan.registry.present import (
     card_data,
     labels_for_display,
@@ -30,6 +31,7 @@ from pingan.registry.present import (
 from pingan.registry.reveal import person_reveal
 from pingan.registry.selectors import access_person, person_detail, search_people
 from pingan.registry.services import ConflictError, card_open, person_create, person_update
+from pingan.registry.services.submissions import person_create_idempotent
 
 ERRORS = {
     400: OpenApiResponse(description="参数错误（按字段给出中文提示）"),
@@ -41,6 +43,7 @@ ERRORS = {
 def _detail(request, person_id, status_code=status.HTTP_200_OK) -> Response:
     person = person_detail(request.actor, person_id)
     data = person_detail_data(request.actor, person, labels_for_display())
+    data.update(person_move_flags(request.actor, person))
     return Response(data, status=status_code)
 
 
@@ -77,7 +80,8 @@ class PeopleView(GenericAPIView):
         request=PersonCreateSerializer,
         responses={201: PersonDetailSerializer, **ERRORS},
         description="身份证号按 GB 11643 校验并转为18位；性别、出生日期由号码推出。"
-        "号码已登记时返回字段错误，若该人员在您的数据范围内，同时返回 existing。",
+        "号码已登记时返回字段错误，若该人员在您的数据范围内，同时返回 existing。"
+        "带 idempotency_key 时同一用户同一键只登记一次：重发返回 200 与首次登记的人员。",
         examples=[
             OpenApiExample(
                 "网格员登记",
@@ -96,11 +100,19 @@ class PeopleView(GenericAPIView):
     def post(self, request):
         body = PersonCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        fields = dict(body.validated_data)
+        key = fields.pop("idempotency_key", "")
+        created = True
         try:
-            person = person_create(actor=request.actor, **body.validated_data)
+            if key:
+                person, created = person_create_idempotent(
+                    actor=request.actor, idempotency_key=key, **fields
+                )
+            else:
+                person = person_create(actor=request.actor, **fields)
         except ValidationError as exc:
             return error_response(exc)
-        return _detail(request, person.pk, status.HTTP_201_CREATED)
+        return _detail(request, person.pk, status.HTTP_201_CREATED if created else 200)
 
 
 @extend_schema(tags=[TAG])

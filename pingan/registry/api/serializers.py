@@ -30,6 +30,12 @@ class PersonCreateSerializer(_Loose):
     birth_date = serializers.CharField(
         max_length=10, required=False, allow_blank=True, help_text="可选，须与身份证号一致"
     )
+    idempotency_key = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="可选：客户端生成的唯一键，重发同一键只登记一次（返回 200 与原人员）",
+    )
 
 
 class PersonUpdateSerializer(_Loose):
@@ -78,6 +84,12 @@ class VisitCreateSerializer(_Loose):
     place = serializers.CharField(max_length=300, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     risk_level = serializers.IntegerField(required=False, allow_null=True)
+    idempotency_key = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="可选：客户端生成的唯一键，重发同一键只记一次（返回 200 与原记录）",
+    )
 
 
 class HouseCreateSerializer(_Loose):
@@ -157,6 +169,21 @@ class PersonListItemSerializer(PersonSerializer):
 
 class PersonDetailSerializer(PersonSerializer):
     cards = CardSerializer(many=True)
+    # Moves and 漏管 (region positions only; see pingan.registry.moves.selectors).
+    move_pending = serializers.BooleanField(required=False, help_text="有待接收的迁移")
+    move = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text="待接收的迁移（同 /api/v1/registry/moves/ 的一行）",
+    )
+    moved_out = serializers.BooleanField(required=False, help_text="最近一次迁移为迁出本系统")
+    unmanaged = serializers.BooleanField(required=False, help_text="漏管")
+    unmanaged_reasons = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="move_overdue 迁移超期未接收；region_missing 所属网格已不存在；"
+        "no_worker 无网格员",
+    )
 
 
 class PersonRevealResponseSerializer(serializers.Serializer):

@@ -20,7 +20,8 @@ class RegistryImport(models.Model):
 
     `result` holds counts and row-level errors (row, column, message: no resident data).
     `report` holds, encrypted, the uploaded rows with their error messages, so the importer
-    can download the error report; it is only kept when there were errors.
+    can download the error report; it is only kept when there were errors. `staged` holds a
+    web upload awaiting the importer's confirmation (`imports.staging`).
     """
 
     user = models.ForeignKey(
@@ -39,6 +40,9 @@ class RegistryImport(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices)
     result = models.JSONField(_("结果"), default=dict)
     report = EncryptedTextField(_("错误报告数据（加密）"), blank=True)
+    # The uploaded file of a web preview, kept (compressed, encrypted) until the importer
+    # commits it or stages another file: the commit must import exactly what was checked.
+    staged = EncryptedTextField(_("待确认导入的文件（加密）"), blank=True)
     created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
 
     class Meta:

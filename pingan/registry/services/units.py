@@ -1,5 +1,5 @@
-"""Registering organizations, places and protected lines (非公/社会组织, 学校/寄递/重点场所,
-护路护线)."""
+"""Registering and correcting organizations, places and protected lines (非公/社会组织,
+学校/寄递/重点场所, 护路护线)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,14 @@ from pingan.registry.models import (
     Route,
     RouteKind,
 )
-from pingan.registry.services.common import check_region, require_registry_write
+from pingan.registry.services.common import (
+    ConflictError,
+    check_region,
+    require_in_scope,
+    require_registry_write,
+)
+
+Unit = Organization | Place | Route
 
 
 def _text(data: dict, field: str, limit: int, errors: dict, *, required: str = "") -> str:
@@ -72,6 +79,13 @@ def organization_create(*, actor: Actor, data: dict[str, Any]) -> Organization:
     legal_representative, security_contact, attention. Permission: region positions with a
     writing role. Field errors together; audited as ``registry.organization.create``."""
     require_registry_write(actor)
+    clean = _clean_organization(actor, data)
+    return _save(
+        actor, Organization(created_by=actor.user, **clean), "registry.organization.create"
+    )
+
+
+def _clean_organization(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     clean = _common(actor, data, OrganizationKind, errors)
     try:
@@ -83,9 +97,7 @@ def organization_create(*, actor: Actor, data: dict[str, Any]) -> Organization:
     clean["security_contact"] = _text(data, "security_contact", 50, errors)
     if errors:
         raise ValidationError(errors)
-    return _save(
-        actor, Organization(created_by=actor.user, **clean), "registry.organization.create"
-    )
+    return clean
 
 
 def place_create(*, actor: Actor, data: dict[str, Any]) -> Place:
@@ -93,13 +105,19 @@ def place_create(*, actor: Actor, data: dict[str, Any]) -> Place:
     principal, attention). Permission and errors as `organization_create`; audited as
     ``registry.place.create``."""
     require_registry_write(actor)
+    return _save(
+        actor, Place(created_by=actor.user, **_clean_place(actor, data)), "registry.place.create"
+    )
+
+
+def _clean_place(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     clean = _common(actor, data, PlaceKind, errors)
     clean["address"] = _text(data, "address", 200, errors)
     clean["principal"] = _text(data, "principal", 50, errors)
     if errors:
         raise ValidationError(errors)
-    return _save(actor, Place(created_by=actor.user, **clean), "registry.place.create")
+    return clean
 
 
 def _line(value: Any, errors: dict) -> dict | None:
@@ -124,6 +142,12 @@ def route_create(*, actor: Actor, data: dict[str, Any]) -> Route:
     owner_unit, hazard, attention, optional GeoJSON LineString). Permission and errors as
     `organization_create`; audited as ``registry.route.create``."""
     require_registry_write(actor)
+    return _save(
+        actor, Route(created_by=actor.user, **_clean_route(actor, data)), "registry.route.create"
+    )
+
+
+def _clean_route(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     clean = _common(actor, data, RouteKind, errors)
     clean["owner_unit"] = _text(data, "owner_unit", 100, errors)
@@ -131,4 +155,81 @@ def route_create(*, actor: Actor, data: dict[str, Any]) -> Route:
     clean["geometry"] = _line(data.get("geometry"), errors)
     if errors:
         raise ValidationError(errors)
-    return _save(actor, Route(created_by=actor.user, **clean), "registry.route.create")
+    return clean
+
+
+# --- corrections --------------------------------------------------------------------------
+
+
+def _update(actor: Actor, unit: Unit, version: int, data: dict[str, Any], cleaner) -> Unit:
+    """Validate the unit's current values overlaid with `data` like a registration, then
+    change what differs under a row lock and an optimistic version check."""
+    model = type(unit)
+    label = model._meta.label_lower
+    require_registry_write(actor)
+    require_in_scope(actor, unit, label)
+    current_values = {
+        f.name: getattr(unit, f.name) for f in model._meta.concrete_fields if f.name in EDITABLE
+    }
+    clean = cleaner(actor, {**current_values, **data})
+    with transaction.atomic():
+        current = model.objects.select_for_update().get(pk=unit.pk)
+        if current.version != version:
+            raise ConflictError(_("该记录已被他人修改，请刷新后重试。"))
+        changed = sorted(f for f, v in clean.items() if getattr(current, f) != v)
+        if changed:
+            for field in changed:
+                setattr(current, field, clean[field])
+            current.version += 1
+            current.save()
+            audit_log(
+                actor=actor,
+                action=f"{label}.update",
+                object_type=label,
+                object_id=str(current.pk),
+                region_code=current.region_code,
+                detail={"kind": current.kind, "fields": changed},
+            )
+    return current
+
+
+# Fields a correction may change (the registration's fields); the rest are bookkeeping.
+EDITABLE = frozenset(
+    {
+        "kind",
+        "name",
+        "region_code",
+        "attention",
+        "credit_code",
+        "address",
+        "legal_representative",
+        "security_contact",
+        "principal",
+        "owner_unit",
+        "hazard",
+        "geometry",
+    }
+)
+
+
+def organization_update(
+    *, actor: Actor, organization: Organization, version: int, data: dict[str, Any]
+) -> Organization:
+    """Correct an organization: the keys of `data` (as for `organization_create`) replace
+    the current values, which are validated together like a registration. Permission as
+    `organization_create`, and the organization must be in the actor's region (a new
+    region too). A different current `version` raises `ConflictError`; field errors raise
+    `ValidationError`; nothing changes then. Audited as ``registry.organization.update``
+    with the names of the changed fields."""
+    return _update(actor, organization, version, data, _clean_organization)
+
+
+def place_update(*, actor: Actor, place: Place, version: int, data: dict[str, Any]) -> Place:
+    """Correct a place (as `organization_update`); audited as ``registry.place.update``."""
+    return _update(actor, place, version, data, _clean_place)
+
+
+def route_update(*, actor: Actor, route: Route, version: int, data: dict[str, Any]) -> Route:
+    """Correct a 护路护线 line (as `organization_update`); audited as
+    ``registry.route.update``."""
+    return _update(actor, route, version, data, _clean_route)

@@ -11,8 +11,10 @@
   const owner = body.dataset.owner;
   const csrf = body.dataset.csrf;
   let queue = null;
+  let store = null;
   let timer = null;
   const listeners = [];
+  const KIND_LABELS = { event: "事件：", action: "办理：", person: "新增人员：", visit: "走访：" };
 
   function uuid() {
     if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
@@ -57,7 +59,8 @@
       list.textContent = "";
       items.forEach(function (item) {
         const li = el("li", "outbox-item " + item.status);
-        li.appendChild(el("strong", "", (item.kind === "event" ? "事件：" : "办理：") + item.label));
+        li.appendChild(el("strong", "", (KIND_LABELS[item.kind] || "") + item.label));
+        if (item.phase === "files") li.appendChild(el("span", "muted", "记录已保存，照片待上传"));
         li.appendChild(el("span", "muted", new Date(item.createdAt).toLocaleString("zh-CN")));
         if (item.files && item.files.length) li.appendChild(el("span", "muted", "照片 " + item.files.length + " 张"));
         li.appendChild(el("span", "state", item.status === "failed" ? "发送失败" : "待发送"));
@@ -117,11 +120,15 @@
   }
 
   async function start() {
-    const store = await window.PinganIdb.open();
+    store = await window.PinganIdb.open();
     const previous = await store.getMeta("session");
     await store.setMeta("session", { owner: owner, csrf: csrf });
-    if (previous && previous.owner !== owner && navigator.serviceWorker && navigator.serviceWorker.controller) {
-      navigator.serviceWorker.controller.postMessage({ type: "reset-caches" });
+    if (previous && previous.owner !== owner) {
+      // Another person signed in on this phone: drop the previous person's offline data.
+      await store.clearData();
+      if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage({ type: "reset-caches" });
+      }
     }
     queue = window.PinganQueue.createQueue({
       store: store,
@@ -150,7 +157,9 @@
     enqueue: enqueue,
     sync: sync,
     render: render,
+    owner: owner,
     onSync: function (fn) { listeners.push(fn); },
+    store: function () { return store; },
   };
 
   if ("serviceWorker" in navigator) {

@@ -15,6 +15,14 @@
  *   any other 4xx                -> failed: kept in the failed list with the server's message
  * An event report carries its item id as `idempotency_key`, so sending it twice (a response
  * lost on a bad connection) still gives one event on the server.
+ * A task action carries it too: the server answers a resend with 200 and `replayed: true`.
+ * So do a new person and a visit (one person / one visit per key on the server).
+ *
+ * Two-step items (a visit with photos): the record is sent first as JSON; when it is created
+ * the item moves to its "files" phase (its `filesUrl` with the new record's id) and the
+ * photos follow as multipart, with their own key (`<id>:photos`). A photo failure leaves the
+ * item in the failed list with the record already saved; "retry" sends only the photos.
+ * `headers` on an item (e.g. `X-Pingan-Position`) go with every request of that item.
  */
 (function (root, factory) {
   "use strict";
@@ -43,7 +51,23 @@
     action: "操作",
     note: "意见",
     version: "版本",
+    name: "姓名",
+    id_number: "公民身份号码",
+    phone: "联系电话",
+    region_code: "所属网格",
+    house_id: "所属房屋",
+    sex: "性别",
+    birth_date: "出生日期",
+    ethnicity: "民族",
+    card: "人员类型卡",
+    method: "走访方式",
+    visited_at: "走访时间",
+    place: "走访地点",
+    notes: "走访情况",
+    risk_level: "风险等级",
+    non_field_errors: "",
   };
+  const IDEMPOTENT_KINDS = ["event", "action", "person", "visit"];
   const MSG_NETWORK = "网络不可用，恢复后自动重发。";
   const MSG_AUTH = "登录已失效，请重新登录，登录后自动发送。";
 
@@ -78,28 +102,44 @@
         if (Array.isArray(value)) text = value.join("；");
         else if (typeof value === "string") text = value;
         else return;
-        parts.push((FIELD_LABELS[key] || key) + "：" + text);
+        const label = key in FIELD_LABELS ? FIELD_LABELS[key] : key;
+        parts.push(label ? label + "：" + text : text);
       });
+      // A duplicate ID number names the registered person when the worker may see them.
+      if (body.existing && body.existing.name) parts.push("已登记人员：" + body.existing.name);
       if (parts.length) return parts.join("；");
     }
     return "服务器返回错误（" + status + "）。";
   }
 
-  /** {url, init} for fetch(). Photos go as multipart `photos`, everything else as JSON. */
+  function multipart(FormDataCtor, fields, files, fileField) {
+    const form = new FormDataCtor();
+    Object.keys(fields).forEach(function (key) {
+      const value = fields[key];
+      if (value !== null && value !== undefined && value !== "") form.append(key, String(value));
+    });
+    files.forEach(function (file) {
+      form.append(fileField, file.blob, file.name);
+    });
+    return form;
+  }
+
+  /**
+   * {url, init} for fetch(). A one-step item with files goes as multipart (`photos`), the
+   * files phase of a two-step item as multipart with only its key, everything else as JSON.
+   */
   function buildRequest(item, csrfToken, FormDataCtor) {
-    const headers = { "X-CSRFToken": csrfToken || "", Accept: "application/json" };
+    const headers = Object.assign({}, item.headers || {}, {
+      "X-CSRFToken": csrfToken || "",
+      Accept: "application/json",
+    });
     const init = { method: "POST", credentials: "same-origin", headers: headers };
     const files = item.files || [];
-    if (files.length) {
-      const form = new FormDataCtor();
-      Object.keys(item.body).forEach(function (key) {
-        const value = item.body[key];
-        if (value !== null && value !== undefined && value !== "") form.append(key, String(value));
-      });
-      files.forEach(function (file) {
-        form.append("photos", file.blob, file.name);
-      });
-      init.body = form;
+    const field = item.fileField || "photos";
+    if (item.phase === "files") {
+      init.body = multipart(FormDataCtor, { idempotency_key: item.id + ":photos" }, files, field);
+    } else if (files.length && !item.filesUrl) {
+      init.body = multipart(FormDataCtor, item.body, files, field);
     } else {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(item.body);
@@ -135,13 +175,19 @@
     async function enqueue(spec) {
       const id = uuid();
       const body = Object.assign({}, spec.body);
-      if (spec.kind === "event") body.idempotency_key = id;
+      if (IDEMPOTENT_KINDS.indexOf(spec.kind) !== -1) body.idempotency_key = id;
+      const files = spec.files || [];
       const item = {
         id: id,
         kind: spec.kind,
         url: spec.url,
         body: body,
-        files: spec.files || [],
+        files: files,
+        headers: spec.headers || {},
+        // Two-step: the files go to filesUrl ("{id}" = the created record's id) afterwards.
+        filesUrl: files.length && spec.filesUrl ? spec.filesUrl : "",
+        fileField: spec.fileField || "photos",
+        phase: "main",
         label: spec.label || "",
         owner: owner,
         status: "pending",
@@ -189,11 +235,38 @@
     }
 
     async function finish(item, outcome, status, body, result) {
+      if (outcome === "sent" && item.phase === "main" && item.filesUrl) {
+        if (!body || body.id === undefined || body.id === null) {
+          outcome = "failed";
+          body = { detail: "服务器没有返回记录编号，照片未上传。" };
+        } else {
+          // The record exists now: from here on only the photos are sent.
+          Object.assign(item, {
+            phase: "files",
+            url: item.filesUrl.replace("{id}", encodeURIComponent(String(body.id))),
+            first: body,
+            attempts: 0,
+            nextAttemptAt: now(),
+            error: "",
+          });
+          await store.put(item);
+          result.advanced.push({ item: item, status: status, body: body });
+          return "advanced";
+        }
+      }
       if (outcome === "sent") {
         await store.delete(item.id);
-        result.sent.push({ item: item, status: status, body: body });
+        const files = item.phase === "files";
+        // `body` is the record (for a two-step item the first answer), `files` the photos'.
+        result.sent.push({
+          item: item,
+          status: status,
+          body: files ? item.first : body,
+          files: files ? body : null,
+        });
       } else if (outcome === "failed") {
-        Object.assign(item, { status: "failed", error: errorMessage(status, body), failedAt: now() });
+        const prefix = item.phase === "files" ? "记录已保存，照片未上传：" : "";
+        Object.assign(item, { status: "failed", error: prefix + errorMessage(status, body), failedAt: now() });
         await store.put(item);
         result.failed.push({ item: item, status: status, body: body });
       } else if (outcome === "auth") {
@@ -217,7 +290,7 @@
      */
     async function sync(opts) {
       const force = !!(opts && opts.force);
-      const result = { sent: [], failed: [], retry: [], auth: false, busy: false, nextDue: null };
+      const result = { sent: [], advanced: [], failed: [], retry: [], auth: false, busy: false, nextDue: null };
       if (running) {
         result.busy = true;
         return result;
@@ -228,7 +301,9 @@
           return item.status === "pending" && (force || item.nextAttemptAt <= now());
         });
         for (const item of due) {
-          const outcome = await sendOne(item, result);
+          let outcome = await sendOne(item, result);
+          // A two-step item whose record was just created sends its files right away.
+          if (outcome === "advanced") outcome = await sendOne(item, result);
           if (outcome === "auth") break;
           if (outcome === "retry" && result.retry[result.retry.length - 1].status === 0) break;
         }
@@ -247,6 +322,7 @@
 
   return {
     createQueue: createQueue,
+    IDEMPOTENT_KINDS: IDEMPOTENT_KINDS,
     classify: classify,
     errorMessage: errorMessage,
     buildRequest: buildRequest,

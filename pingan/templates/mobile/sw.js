@@ -1,7 +1,9 @@
 {% autoescape off %}/*
  * Service worker of the grid worker app (scope /m/), shell version {{ version }}.
  * - install: precache the pages, manifest, static files and the category list;
- * - GET /api/…: network first, the last good answer from the cache when offline;
+ * - GET /api/…: network first, the last good answer from the cache when offline; answers
+ *   marked `Cache-Control: no-store` (visit photos, the people/houses snapshot, which the
+ *   pages keep in IndexedDB themselves) are never stored;
  * - pages: network first, cached copy (or the 我的网格 shell) when offline;
  * - static files: cache first;
  * - Background Sync "pingan-outbox": send the outbox (queue.js) without an open page.
@@ -23,7 +25,7 @@ async function precache() {
     try {
       const response = await fetch(url, { credentials: "same-origin", cache: "reload" });
       // A redirect means the session ended (login page): never store it under a shell URL.
-      if (response.ok && !response.redirected) await cache.put(url, response);
+      if (storable(response)) await cache.put(url, response);
     } catch (e) {
       /* offline during install: the page is cached on its next visit */
     }
@@ -44,11 +46,16 @@ self.addEventListener("activate", function (event) {
   })());
 });
 
+function storable(response) {
+  const control = response.headers.get("Cache-Control") || "";
+  return response.ok && !response.redirected && control.indexOf("no-store") === -1;
+}
+
 async function networkFirst(request, cacheName, fallbackUrl) {
   const cache = await caches.open(cacheName);
   try {
     const response = await fetch(request);
-    if (response.ok && !response.redirected) await cache.put(request, response.clone());
+    if (storable(response)) await cache.put(request, response.clone());
     return response;
   } catch (e) {
     // ignoreVary: DRF answers vary on Accept/Cookie, but a cached answer for this URL is

@@ -111,7 +111,21 @@ test("409 with a detail keeps the server's sentence", async () => {
   await queue.enqueue({ kind: "action", url: "/api/v1/cases/SJ1/actions/", body: { action: "verify_pass", version: 3 } });
   await queue.sync();
   assert.equal(store.rows.get("key-1").error, "该案件已被他人处理，请刷新后重试。");
-  assert.equal(store.rows.get("key-1").body.idempotency_key, undefined);
+});
+
+test("a task action resent after a lost response carries the same key (server: 200 replayed)", async () => {
+  const { store, fetch, queue, clock } = setup(["network", { status: 200, body: { number: "SJ1", state: "closed", replayed: true } }]);
+  const action = { kind: "action", url: "/api/v1/cases/SJ1/actions/", body: { action: "verify_pass", note: "", version: 3 }, label: "SJ1 核查通过" };
+  await queue.enqueue(action);
+  assert.equal(store.rows.get("key-1").body.idempotency_key, "key-1");
+  await queue.sync();
+  clock.advance(Q.BASE_DELAY_MS);
+  const result = await queue.sync();
+  assert.deepEqual(fetch.calls[0].body, { ...action.body, idempotency_key: "key-1" });
+  assert.deepEqual(fetch.calls[1].body, fetch.calls[0].body);
+  assert.equal(result.sent.length, 1);
+  assert.equal(result.sent[0].body.replayed, true);
+  assert.equal(store.rows.size, 0);
 });
 
 test("5xx and network errors retry with exponential backoff", async () => {

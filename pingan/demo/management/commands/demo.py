@@ -90,6 +90,11 @@ class Command(BaseCommand):
             f"全部 {len(result.accounts)} 个账户（含每个乡镇的操作员和网格员）及动态验证码密钥见 "
             f"{result.accounts_path}；密码均为 {result.password}"
         )
+        if result.open311_key:
+            self.stdout.write(
+                f"Open311 接入密钥（示范县）：{result.open311_key}"
+                f"（已写入 {result.open311_key_path}）"
+            )
 
 
 def _width(text: str) -> int:
