@@ -18,16 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pingan.audit.services import audit_log
 from pingan.notify.backends import sign
-from pingan.public.portal.models import RateCounter
-from pingan.public.portal.ratelimit import KEEP, parse_limit, source_key, window_start
+from pingan.public.portal.ratelimit import count_in_window, parse_limit, window_start
 
 TOLERANCE_SECONDS = 300
 MAX_BODY_BYTES = 16 * 1024
@@ -138,19 +136,7 @@ def count_hit(scope: str, value: str, limit_text: str, *, now: dt.datetime | Non
     limit = parse_limit(limit_text)
     now = now or timezone.now()
     start = window_start(now, limit.seconds)
-    key = source_key(value)
-    rows = RateCounter.objects.filter(scope=scope, key=key, window_start=start)
-    with transaction.atomic():
-        if not rows.update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(scope=scope, key=key, window_start=start, count=1)
-            except IntegrityError:
-                rows.update(count=F("count") + 1)
-            else:
-                # First request of a window: drop counters nobody needs (as the portal does).
-                RateCounter.objects.filter(window_start__lt=now - KEEP).delete()
-        count = rows.values_list("count", flat=True).first() or 0
+    count = count_in_window(scope, value, start, now)
     retry_after = max(1, int((start - now).total_seconds()) + limit.seconds)
     return Count(count=count, limit=limit.count, retry_after=retry_after)
 

@@ -64,22 +64,28 @@ def rate_hit(scope: str, value: str, *, now: dt.datetime | None = None) -> bool:
     is over the limit (it is still counted, so a flood stays refused)."""
     limit = limit_for(scope)
     now = now or timezone.now()
-    start = window_start(now, limit.seconds)
-    key = source_key(value)
-    rows = RateCounter.objects.filter(scope=scope, key=key, window_start=start)
+    return count_in_window(scope, value, window_start(now, limit.seconds), now) <= limit.count
+
+
+def count_in_window(scope: str, value: str, start: dt.datetime, now: dt.datetime) -> int:
+    """Add one to the counter of (`scope`, `value`) for the window opening at `start`;
+    returns the new count. One UPDATE (or INSERT for a window's first request), so every
+    process sees the same count; shared by the portal and the SMS/voice webhooks."""
+    rows = RateCounter.objects.filter(scope=scope, key=source_key(value), window_start=start)
     with transaction.atomic():
         if not rows.update(count=F("count") + 1):
             try:
                 with transaction.atomic():
-                    RateCounter.objects.create(scope=scope, key=key, window_start=start, count=1)
+                    RateCounter.objects.create(
+                        scope=scope, key=source_key(value), window_start=start, count=1
+                    )
             except IntegrityError:
                 # Another process created this window's row a moment ago.
                 rows.update(count=F("count") + 1)
             else:
                 # First request of a window: a cheap moment to drop counters nobody needs.
                 RateCounter.objects.filter(window_start__lt=now - KEEP).delete()
-        count = rows.values_list("count", flat=True).first() or 0
-    return count <= limit.count
+        return rows.values_list("count", flat=True).first() or 0
 
 
 def rate_count(scope: str, value: str, *, now: dt.datetime | None = None) -> int:
