@@ -39,6 +39,7 @@ from pingan.demo.models import DemoBuild
 from pingan.demo.open311 import KEY_FILE as OPEN311_KEY_FILE
 from pingan.demo.open311 import issue_demo_open311_key, reset_demo_public
 from pingan.demo.people import build_demo_people, reset_demo_people
+from pingan.demo.public import build_demo_public_reports
 from pingan.demo.sizes import SIZES, DemoSize
 from pingan.regions.models import (
     CODE_LENGTH_BY_LEVEL,
@@ -114,6 +115,7 @@ def build_demo(
         create_accounts(accounts, password, regions_by_code, departments_by_code)
         counts = _counts(regions, departments, accounts)
         counts.update(build_demo_events(seed=seed, size=spec.name))
+        counts["public_reports"] = build_demo_public_reports(seed=seed, home=path.parent)
         residents = {r.code: r.residents for r in regions if r.level == RegionLevel.VILLAGE}
         counts.update(build_demo_people(seed=seed, residents_by_village=residents))
         _record_build(spec, seed, regions, counts)

@@ -66,6 +66,7 @@ from pingan.flow.models import (
     Supervision,
 )
 from pingan.flow.types import get_case_type
+from pingan.public.models import PublicReport
 
 EVENTS_BY_SIZE = {"small": 3_000, "county": 20_000}
 DEFAULT_EVENTS = 150  # other sizes (the tests' tiny county)
@@ -211,6 +212,8 @@ def reset_demo_events() -> int:
     them, with a raw delete limited to cases under the demo region 99.
     """
     cases = Case.objects.filter(region_code__startswith=DEMO_ROOT)
+    # Their citizen side first (it protects the cases).
+    PublicReport.objects.filter(case__region_code__startswith=DEMO_ROOT).delete()
     CaseAction.objects.filter(case__region_code__startswith=DEMO_ROOT)._raw_delete(DEFAULT_DB_ALIAS)
     deleted = cases.count()
     cases.delete()

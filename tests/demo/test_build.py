@@ -275,3 +275,20 @@ def test_point_lookup_sees_the_new_grids_at_once_and_finds_every_point(tmp_path,
     assert None not in codes
     assert not lookup_point(max_x + 0.01, max_y + 0.01).found
     reset_grid_index()
+
+
+def test_citizen_events_get_public_reports_and_sample_codes_that_work(tmp_path):
+    from pingan.events.models import EventDetail
+    from pingan.public.models import PublicReport
+    from pingan.public.selectors import find_public_case
+
+    result = build(tmp_path)
+    citizen = EventDetail.objects.filter(reporter_kind__in=["citizen", "sms", "hotline"])
+    assert result.counts["public_reports"] == citizen.count() == PublicReport.objects.count() > 0
+    channels = set(PublicReport.objects.values_list("channel", flat=True))
+    assert channels <= {"portal", "sms", "hotline"}
+    samples = json.loads((tmp_path / "demo-public-cases.json").read_text(encoding="utf-8"))
+    assert samples and all(find_public_case(s["number"], s["code"]) for s in samples)
+    assert not find_public_case(samples[0]["number"], "x" + samples[0]["code"][1:])
+    build(tmp_path)  # a rebuild replaces them (public reports protect the demo cases)
+    assert PublicReport.objects.count() == citizen.count()
