@@ -63,13 +63,16 @@ def notify_send(
     case_number: str = "",
     region_code: str = "",
     now: dt.datetime | None = None,
+    skip: str = "",
 ) -> Notification:
     """Record one message and queue its delivery; returns the row.
 
     Idempotent on `key`: a second call with the same key returns the first row and queues
     nothing. A message that cannot or must not go out (SMS to an opted-out number, no mobile
     number) is still recorded, with status `skipped` and the reason. In-app messages are
-    delivered by being recorded. No permission check: callers decide who is told what.
+    delivered by being recorded. `skip` records the message as not sent for a reason the
+    caller knows (e.g. a one-time code asked for a phone without cases). No permission check:
+    callers decide who is told what.
     """
     spec = get_topic(topic)
     if channel not in Channel.values:
@@ -96,7 +99,7 @@ def notify_send(
         created_at=now,
         next_attempt_at=now,
     )
-    reason = _skip_reason(spec, channel, user, phone, email)
+    reason = skip or _skip_reason(spec, channel, user, phone, email)
     if reason:
         row.status, row.last_error, row.next_attempt_at = Status.SKIPPED, reason, None
     elif channel == Channel.INAPP:

@@ -14,7 +14,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -24,9 +23,8 @@ from pingan.audit.services import audit_log
 from pingan.core.crypto import blind_index
 from pingan.core.masking import mask_phone
 from pingan.core.phones import phone_hash
-from pingan.notify.models import Channel, Notification, Status
+from pingan.notify.models import Channel
 from pingan.notify.services import notify_send
-from pingan.notify.topics import get_topic, render
 from pingan.public.codes import new_query_code
 from pingan.public.models import PublicReport
 from pingan.public.portal.models import OtpChallenge
@@ -66,14 +64,19 @@ def otp_request(*, phone: str, ip: str | None = None) -> OtpChallenge:
             expires_at=now + OTP_TTL,
             ip=ip or None,
         )
-        context = {"code": code, "minutes": int(OTP_TTL.total_seconds() // 60)}
-        key = f"public.otp:{token}"
-        if PublicReport.objects.filter(phone_hash=hashed).exists():
-            notify_send(
-                topic="public.otp", key=key, channel=Channel.SMS, phone=phone, context=context
-            )
-        else:
-            _record_skipped(key, phone, hashed, now)
+        has_reports = PublicReport.objects.filter(phone_hash=hashed).exists()
+        # Without reports the code is neither sent nor kept in the message record.
+        notify_send(
+            topic="public.otp",
+            key=f"public.otp:{token}",
+            channel=Channel.SMS,
+            phone=phone,
+            context={
+                "code": code if has_reports else "******",
+                "minutes": int(OTP_TTL.total_seconds() // 60),
+            },
+            skip="" if has_reports else "no public reports for this phone",
+        )
         audit_log(
             actor=None,
             username=USERNAME,
@@ -84,30 +87,6 @@ def otp_request(*, phone: str, ip: str | None = None) -> OtpChallenge:
             detail={"phone": mask_phone(phone)},
         )
     return challenge
-
-
-def _record_skipped(key: str, phone: str, hashed: str, now: dt.datetime) -> None:
-    """The record of a code not sent: the phone has no reports (the code is not kept)."""
-    spec = get_topic("public.otp")
-    body = render(
-        spec.body,
-        {
-            "site": settings.PINGAN_SMS_SIGNATURE,
-            "code": "******",
-            "minutes": int(OTP_TTL.total_seconds() // 60),
-        },
-    )
-    Notification.objects.create(
-        key=key,
-        channel=Channel.SMS,
-        topic="public.otp",
-        phone=phone,
-        phone_hash=hashed,
-        body=body,
-        status=Status.SKIPPED,
-        last_error="no public reports for this phone",
-        created_at=now,
-    )
 
 
 @dataclass(frozen=True)
