@@ -126,7 +126,30 @@ def duplicate_candidates(actor: Actor, case: Case) -> list[Candidate]:
     detail = EventDetail.objects.filter(case=case).first()
     if detail is None:
         return []
-    area = detail.grid_code or case.region_code
+    return similar_open_events(
+        actor,
+        area=detail.grid_code or case.region_code,
+        text=detail.description,
+        since=case.created_at - WINDOW,
+        until=case.created_at + WINDOW,
+        exclude_pk=case.pk,
+    )
+
+
+def similar_open_events(
+    actor: Actor,
+    *,
+    area: str,
+    text: str,
+    since: dt.datetime,
+    until: dt.datetime | None = None,
+    exclude_pk: int | None = None,
+    scan_cap: int | None = None,
+) -> list[Candidate]:
+    """Open, unmerged events the actor can see near `area` (a grid and its neighbours; for
+    a coarser code, its village) reported between `since` and `until`, whose text is similar
+    to `text` (Jaccard ≥ 0.3 over jieba tokens). Best score first, then earliest; at most
+    20. `scan_cap` looks only at the newest that many (a hint while someone types)."""
     if len(area) >= GRID_CODE_LENGTH:
         prefixes = neighbour_grids(area)
     else:
@@ -136,14 +159,18 @@ def duplicate_candidates(actor: Actor, case: Case) -> list[Candidate]:
         region_q |= Q(region_code__startswith=prefix)
     others = (
         visible_cases(actor)
-        .filter(region_q, case_type="event", state__in=OPEN)
-        .filter(created_at__gte=case.created_at - WINDOW, created_at__lte=case.created_at + WINDOW)
-        .exclude(pk=case.pk)
+        .filter(region_q, case_type="event", state__in=OPEN, created_at__gte=since)
         .exclude(merged_into__isnull=False)
         .select_related("event")
         .distinct()
     )
-    mine = tokens(detail.description)
+    if until is not None:
+        others = others.filter(created_at__lte=until)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if scan_cap is not None:
+        others = others.order_by("-created_at", "-id")[:scan_cap]
+    mine = tokens(text)
     found = []
     for other in others:
         event = getattr(other, "event", None)

@@ -7,23 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 
 from pingan.accounts.scope import Actor, scope_by_region
 from pingan.core.masking import mask_name, mask_phone
 from pingan.core.phones import normalize_phone, phone_hash
-from pingan.events.casetype import OPEN
-from pingan.events.duplicates import (
-    MIN_SIMILARITY,
-    WINDOW,
-    neighbour_grids,
-    similarity,
-    tokens,
-)
+from pingan.events.duplicates import WINDOW, similar_open_events
 from pingan.events.geo import grid_for_point
 from pingan.flow.models import Case
-from pingan.flow.selectors import visible_cases
 from pingan.flow.types import get_case_type
 from pingan.flow.units import unit_names
 from pingan.public.models import PublicChannel, PublicReport
@@ -59,31 +50,14 @@ def duplicate_hints(
     grid = grid_for_point(lng, lat)
     if grid is None:
         return []
-    mine = tokens(text)
-    if not mine:
-        return []
-    now = now or timezone.now()
-    area = Q()
-    for prefix in neighbour_grids(grid):
-        area |= Q(region_code__startswith=prefix)
-    rows = list(
-        visible_cases(actor)
-        .filter(area, case_type="event", state__in=OPEN, created_at__gte=now - WINDOW)
-        .exclude(merged_into__isnull=False)
-        .select_related("event")
-        .order_by("-created_at", "-id")
-        .distinct()[:HINT_SCAN_CAP]
+    found = similar_open_events(
+        actor,
+        area=grid,
+        text=text,
+        since=(now or timezone.now()) - WINDOW,
+        scan_cap=HINT_SCAN_CAP,
     )
-    scored = []
-    for case in rows:
-        event = getattr(case, "event", None)
-        if event is None:
-            continue
-        score = similarity(mine, tokens(event.description))
-        if score >= MIN_SIMILARITY:
-            scored.append((case, round(score, 3), event.description))
-    scored.sort(key=lambda item: (-item[1], item[0].created_at, item[0].pk))
-    scored = scored[:HINTS_SHOWN]
+    scored = [(c.case, c.score, c.case.event.description) for c in found[:HINTS_SHOWN]]
     names = unit_names({case.holder_code for case, _score, _text in scored})
     return [
         Hint(
