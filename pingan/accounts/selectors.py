@@ -13,10 +13,15 @@ from pingan.accounts.roles import ADMIN_ROLES, TOTP_REQUIRED_ROLES
 
 
 def active_positions(user: User) -> QuerySet[Position]:
-    """The user's active positions, oldest first (the first is the default position)."""
+    """The user's active positions, oldest first (the first is the default position).
+
+    Runs on every request: region boundaries (large GeoJSON) are deferred, they are read only
+    where a page draws them.
+    """
     return (
         Position.objects.filter(user=user, active=True)
         .select_related("region", "department", "department__type", "department__region")
+        .defer("region__geometry", "department__region__geometry")
         .order_by("id")
     )
 

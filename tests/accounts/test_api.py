@@ -161,3 +161,20 @@ def test_schema_and_offline_docs(client):
     from django.contrib.staticfiles import finders
 
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+
+
+def test_resolving_the_actor_does_not_read_region_boundaries(api):
+    # Every API request resolves the actor; grid boundaries are large GeoJSON and were read
+    # (and decoded) on each request before, which cost a quarter of an event report.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    actor = make_actor(Role.GRID_WORKER, "990101001001001")
+    api.credentials(
+        HTTP_AUTHORIZATION=f"Token {get_token(api, actor.user.username).json()['token']}"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/api/v1/me/").status_code == 200
+    position_queries = [q["sql"] for q in queries if '"accounts_position"' in q["sql"]]
+    assert position_queries
+    assert not any('"geometry"' in sql for sql in position_queries)
