@@ -25,6 +25,7 @@ from pingan.accounts.roles import ADMIN_ROLES
 from pingan.accounts.scope import Actor, require_write
 from pingan.audit.services import audit_log
 from pingan.command import selectors
+from pingan.command.dispute_panel import dispute_context
 from pingan.command.exports import cases_export
 from pingan.command.filters import BOXES, parse_filters, parse_supervision_filters, state_labels
 from pingan.command.panel import PARAM_FIELDS, action_forms, action_params
@@ -149,7 +150,8 @@ def _timeline_rows(case: Case, history: list, names: dict[str, str]) -> list[dic
 
 
 def _work_context(actor: Actor, case: Case) -> dict:
-    """Everything the work area (state, clocks, actions, assists, supervision, timeline) shows."""
+    """Everything the work area (state, clocks, actions, assists, supervision, timeline) shows,
+    and a dispute's card (its record forms depend on the state too)."""
     timeline = case_timeline(case)
     assists = case_assists(case)
     supervisions = case_supervisions(case)
@@ -179,6 +181,7 @@ def _work_context(actor: Actor, case: Case) -> dict:
             (s, names.get(s.target_code, s.target_code), names.get(s.issuer_code, s.issuer_code))
             for s in supervisions
         ],
+        **dispute_context(actor, case),
     }
 
 

@@ -12,11 +12,29 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from pingan.events.casetype import ACTIONS, ARCHIVED, CLOSED, PENDING, STATES
+from pingan.accounts.scope import Actor
+from pingan.events.casetype import ACTIONS, ARCHIVED, CLOSED, HANDLING, PENDING, STATES
 from pingan.flow.models import Case
+from pingan.flow.rules import satisfies
 from pingan.flow.types import CaseType, register_case_type
 
 CASE_TYPE = "dispute"
+# Who may record each mediation step (rules of `flow.rules`) and in which states (None: any;
+# 司法确认 often comes after the case is closed).
+STEP_RULES: dict[str, tuple[tuple[str, ...], frozenset[str] | None]] = {
+    "mediation": (("holder", "assist"), frozenset({HANDLING})),
+    "agreement": (("holder", "assist"), frozenset({HANDLING})),
+    "agreement_confirm": (("holder", "assist", "command"), None),
+}
+
+
+def step_allowed(actor: Actor, case: Case, step: str) -> bool:
+    """May `actor` record mediation step `step` on `case` now? The one rule behind both the
+    services (which refuse with `ActionNotAllowed`) and the forms the pages show."""
+    rules, states = STEP_RULES[step]
+    if case.case_type != CASE_TYPE or (states is not None and case.state not in states):
+        return False
+    return satisfies(actor, case, rules)
 
 
 def dispute_detail(case: Case) -> dict:

@@ -24,8 +24,7 @@ from pingan.audit.services import audit_log
 from pingan.core.crypto import blind_index
 from pingan.core.idnumber import normalize_id_number
 from pingan.core.masking import mask_id_number, mask_phone
-from pingan.events.casetype import HANDLING
-from pingan.events.dispute_casetype import CASE_TYPE
+from pingan.events.dispute_casetype import CASE_TYPE, step_allowed
 from pingan.events.geo import grid_for_point
 from pingan.events.models_extra import (
     AgreementReminder,
@@ -47,7 +46,6 @@ from pingan.events.services import (
 )
 from pingan.flow.errors import ActionInvalid, ActionNotAllowed
 from pingan.flow.models import Case, CaseAction, Urgency
-from pingan.flow.rules import satisfies
 from pingan.flow.services import available_actions, case_open
 from pingan.flow.units import actor_unit, region_level
 
@@ -276,12 +274,12 @@ def dispute_report(*, actor: Actor, **data: Any) -> Case:
     return case
 
 
-def _lock_for_step(actor: Actor, case: Case, rules: tuple[str, ...], states) -> Case:
+def _lock_for_step(actor: Actor, case: Case, step: str) -> Case:
     """Lock a dispute case for a mediation step, or raise ActionNotAllowed (HTTP 409)."""
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.case_type != CASE_TYPE:
         raise ActionNotAllowed(_("只有矛盾纠纷案件可以登记调解情况。"), [])
-    if (states is not None and locked.state not in states) or not satisfies(actor, locked, rules):
+    if not step_allowed(actor, locked, step):
         raise ActionNotAllowed(
             _("只有承办或协办单位在办理中才能登记调解情况。"), available_actions(actor, locked)
         )
@@ -344,7 +342,7 @@ def mediation_record(
     mediator = _text(data, "mediator", errors, limit=50, required_msg=_("请填写调解员。"))
     notes = _text(data, "notes", errors, limit=2000)
     with transaction.atomic():
-        locked = _lock_for_step(actor, case, ("holder", "assist"), {HANDLING})
+        locked = _lock_for_step(actor, case, "mediation")
         if errors:
             raise ActionInvalid(errors)
         attempt = MediationAttempt.objects.create(
@@ -372,6 +370,18 @@ def mediation_record(
     return attempt
 
 
+def agreement_blocker(case: Case) -> str:
+    """Why the case's data rules out recording an agreement ('' when it does not): one is
+    already recorded, or no mediation has succeeded yet. Who may record, and when, is
+    `step_allowed`."""
+    if MediationAgreement.objects.filter(case=case).exists():
+        return _("该纠纷已登记调解协议。")
+    succeeded = [MediationResult.SUCCESS, MediationResult.PARTIAL]
+    if not case.mediations.filter(result__in=succeeded).exists():
+        return _("请先登记一次调解成功或部分成功的调解记录。")
+    return ""
+
+
 def agreement_record(
     *, actor: Actor, case: Case, now: dt.datetime | None = None, **data: Any
 ) -> MediationAgreement:
@@ -391,15 +401,10 @@ def agreement_record(
     content = _text(data, "content", errors, limit=2000, required_msg=_("请填写协议内容摘要。"))
     confirmed = bool(data.get("confirmed", False))
     with transaction.atomic():
-        locked = _lock_for_step(actor, case, ("holder", "assist"), {HANDLING})
-        if MediationAgreement.objects.filter(case=locked).exists():
-            errors["agreed_on"] = [_("该纠纷已登记调解协议。")]
-        elif not locked.mediations.filter(
-            result__in=[MediationResult.SUCCESS, MediationResult.PARTIAL]
-        ).exists():
-            errors.setdefault("agreed_on", []).append(
-                _("请先登记一次调解成功或部分成功的调解记录。")
-            )
+        locked = _lock_for_step(actor, case, "agreement")
+        blocker = agreement_blocker(locked)
+        if blocker:
+            errors.setdefault("agreed_on", []).append(blocker)
         if errors:
             raise ActionInvalid(errors)
         agreement = MediationAgreement.objects.create(
@@ -441,7 +446,7 @@ def agreement_confirm(
     """
     require_write(actor)
     with transaction.atomic():
-        locked = _lock_for_step(actor, case, ("holder", "assist", "command"), None)
+        locked = _lock_for_step(actor, case, "agreement_confirm")
         agreement = MediationAgreement.objects.select_for_update().filter(case=locked).first()
         if agreement is None:
             raise ActionInvalid({"confirmed": [_("该纠纷尚未登记调解协议。")]})
