@@ -34,6 +34,11 @@ REPORTER_ROLES = frozenset(
     }
 )
 RECEIVING_LEVELS = (RegionLevel.VILLAGE, RegionLevel.TOWN, RegionLevel.COUNTY)
+# Staff reports of these kinds may come without a map point: a hotline caller gives an
+# address or a village name. The operator then names the grid or the receiving unit. Every
+# other staff report (above all a grid worker's, made on the spot) needs the point.
+UNLOCATED_KINDS = frozenset({ReporterKind.HOTLINE})
+GRID_LEVELS = (RegionLevel.GRID, RegionLevel.MICROGRID)
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
@@ -59,7 +64,6 @@ def _number(value: Any, low: float, high: float, field: str, errors: dict) -> fl
 def _clean(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     """Validate every field at once so the reporter sees all problems together."""
     errors: dict[str, list[str]] = {}
-    clean = _clean_fields(data, errors)
     is_grid_worker = actor.has_role(Role.GRID_WORKER)
     kind = data.get("reporter_kind") or (
         ReporterKind.GRID_WORKER if is_grid_worker else ReporterKind.CITIZEN
@@ -68,16 +72,27 @@ def _clean(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         errors["reporter_kind"] = [_("来源不正确。")]
     elif (kind == ReporterKind.GRID_WORKER) != is_grid_worker:
         errors["reporter_kind"] = [_("只有网格员岗位上报的事件来源为“网格员”。")]
+    unlocated_ok = kind in UNLOCATED_KINDS and "reporter_kind" not in errors
+    clean = _clean_fields(data, errors, point_optional=unlocated_ok)
     clean["reporter_kind"] = kind
+    clean["grid"] = None
+    if unlocated_ok and clean["lng"] is None and not errors.keys() & {"lng", "lat"}:
+        clean["grid"] = _known_grid(data.get("grid"), errors)
+        if clean["grid"] is None and not clean["unit"] and "grid" not in errors:
+            errors["unit"] = [_("没有地图点位或网格，请选择接收单位。")]
     if errors:
         raise ActionInvalid(errors)
     return clean
 
 
 def _clean_fields(
-    data: dict[str, Any], errors: dict[str, list[str]], description_max: int = 2000
+    data: dict[str, Any],
+    errors: dict[str, list[str]],
+    description_max: int = 2000,
+    point_optional: bool = False,
 ) -> dict[str, Any]:
-    """The report's own fields (category, text, place, urgency, key); errors collected."""
+    """The report's own fields (category, text, place, urgency, key); errors collected.
+    With `point_optional`, omitting both `lng` and `lat` leaves them None."""
     clean: dict[str, Any] = {}
     code = data.get("category") or ""
     category = active_category(code) if code else None
@@ -98,8 +113,11 @@ def _clean_fields(
     if len(address) > 200:
         errors["address"] = [_("地址不能超过 200 字。")]
     clean["address"] = address
-    clean["lng"] = _number(data.get("lng"), -180, 180, "lng", errors)
-    clean["lat"] = _number(data.get("lat"), -90, 90, "lat", errors)
+    if point_optional and all(data.get(name) in (None, "") for name in ("lng", "lat")):
+        clean["lng"] = clean["lat"] = None
+    else:
+        clean["lng"] = _number(data.get("lng"), -180, 180, "lng", errors)
+        clean["lat"] = _number(data.get("lat"), -90, 90, "lat", errors)
     urgency = data.get("urgency") or Urgency.LOW
     if urgency not in Urgency.values:
         errors["urgency"] = [_("紧急程度应为 low、medium 或 high。")]
@@ -110,6 +128,17 @@ def _clean_fields(
     clean["idempotency_key"] = key
     clean["unit"] = (data.get("unit") or "").strip()
     return clean
+
+
+def _known_grid(value: Any, errors: dict[str, list[str]]) -> str | None:
+    """The grid or micro-grid code of an unlocated report (None when not given)."""
+    code = str(value or "").strip()
+    if not code:
+        return None
+    if not Region.objects.filter(code=code, level__in=GRID_LEVELS).exists():
+        errors["grid"] = [_("网格不存在，请重新选择。")]
+        return None
+    return code
 
 
 def _receiving_unit(county: str, grid: str | None, unit: str) -> tuple[str, str]:
@@ -140,8 +169,11 @@ def event_report(*, actor: Actor, **data: Any) -> tuple[Case, bool]:
     operator or commander); read-only roles get `PermissionDenied` (audited, from
     `require_write`), other roles `EventReportDenied`. The point finds the grid (then the grid's
     village receives the case, or an explicit higher `unit`); outside every grid `unit` is
-    required and the case is flagged `outside_grid`. A repeated `idempotency_key` from the
-    same user returns the first case with created=False and writes nothing. Side effects:
+    required and the case is flagged `outside_grid`. A hotline call (reporter kind
+    "hotline") may come without a point: then a `grid` code (grid or micro-grid) stands for
+    it, or else `unit` is required; lng/lat stay empty. Every other report needs the point
+    (field errors on lng/lat). A repeated `idempotency_key` from the same user returns the
+    first case with created=False and writes nothing. Side effects:
     the case, its `report` history row and accept clock, the detail row, one audit record.
     """
     require_write(actor)
@@ -153,7 +185,9 @@ def event_report(*, actor: Actor, **data: Any) -> tuple[Case, bool]:
         existing = _existing(actor, key)
         if existing is not None:
             return existing, False
-    grid = grid_for_point(clean["lng"], clean["lat"])
+    # No point: an unlocated hotline call, whose grid (if any) `_clean` checked.
+    located = clean["lng"] is not None
+    grid = grid_for_point(clean["lng"], clean["lat"]) if located else clean["grid"]
     region_code, holder = _receiving_unit((actor.scope_code or "")[:6], grid, clean["unit"])
     try:
         with transaction.atomic():
@@ -275,12 +309,13 @@ def event_report_public(
 
 
 def _existing(actor: Actor, key: str) -> Case | None:
-    detail = (
-        EventDetail.objects.select_related("case")
-        .filter(reporter=actor.user, idempotency_key=key)
-        .first()
+    # Checked before every keyed report: a narrow lookup first, the case only on a replay.
+    case_ids = list(
+        EventDetail.objects.filter(reporter=actor.user, idempotency_key=key).values_list(
+            "case_id", flat=True
+        )[:1]
     )
-    return detail.case if detail else None
+    return Case.objects.get(pk=case_ids[0]) if case_ids else None
 
 
 def check_category_parent(category: EventCategory) -> None:

@@ -71,13 +71,13 @@ def public_report_submit(
     """Register a public report; returns (case, public report, query code in clear).
 
     `data` holds the event fields (`category`, `description`, `lng`, `lat`, `address`,
-    `unit`, `urgency`). The channel checked its own credential first; a hotline report is
-    taken by an operator (`actor`, through `event_report` and its permission rules), the
-    others have no actor. `extra` may set Open311's `account_id`, `device_id`, `attributes`,
-    `media_urls`. Field errors (Chinese, per field) raise `ActionInvalid` and nothing is
-    saved. Side effects in one transaction: the case and its detail and audit rows, the
-    public report row, and (with a mobile number) the "received" SMS with the query code,
-    sent after commit.
+    `unit`, `urgency`; a hotline call without a point may give `grid`). The channel
+    checked its own credential first; a hotline report is taken by an operator (`actor`,
+    through `event_report` and its permission rules), the others have no actor. `extra` may
+    set Open311's `account_id`, `device_id`, `attributes`, `media_urls`. Field errors
+    (Chinese, per field) raise `ActionInvalid` and nothing is saved. Side effects in one
+    transaction: the case and its detail and audit rows, the public report row, and (with
+    a mobile number) the "received" SMS with the query code, sent after commit.
     """
     contact = _contact(phone, name, email, phone_required=phone_required)
     extra = extra or {}

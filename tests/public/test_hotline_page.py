@@ -84,7 +84,8 @@ def test_bad_input_is_shown_per_field_and_nothing_is_saved(client, world):
     data["phone"] = ""
     response = client.post(PAGE, data, HTTP_HX_REQUEST="true")
     assert response.status_code == 400
-    assert set(response.context["errors"]) == {"category", "description", "lng", "lat"}
+    # No point, no grid and an address the platform cannot place: a receiving unit is due.
+    assert set(response.context["errors"]) == {"category", "description", "address", "unit"}
     assert response.context["values"]["address"] == "示范村三组 12 号"
     assert not Case.objects.exists() and not PublicReport.objects.exists()
     assert not Notification.objects.exists()

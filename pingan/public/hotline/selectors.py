@@ -13,7 +13,6 @@ from pingan.accounts.scope import Actor, scope_by_region
 from pingan.core.masking import mask_name, mask_phone
 from pingan.core.phones import normalize_phone, phone_hash
 from pingan.events.duplicates import WINDOW, similar_open_events
-from pingan.events.geo import grid_for_point
 from pingan.flow.models import Case
 from pingan.flow.types import get_case_type
 from pingan.flow.units import unit_names
@@ -37,22 +36,20 @@ class Hint:
 
 
 def duplicate_hints(
-    actor: Actor, *, lng: float, lat: float, description: str, now: dt.datetime | None = None
+    actor: Actor, *, area: str, description: str, now: dt.datetime | None = None
 ) -> list[Hint]:
-    """Open events the operator can see that may be what the caller reports: in the point's
-    grid or a neighbouring one (`events.duplicates.neighbour_grids`), reported within the
-    last 7 days, whose text shares enough words (Jaccard ≥ 0.3 over jieba tokens, as at
-    acceptance). Best first, at most 5. Nothing for a point outside every grid or a text
-    shorter than 4 characters."""
+    """Open events the operator can see that may be what the caller reports: in the grid
+    `area` or a neighbouring one (`events.duplicates.neighbour_grids`; for a village or
+    town code found from an address, in that village or town), reported within the last
+    7 days, whose text shares enough words (Jaccard ≥ 0.3 over jieba tokens, as at
+    acceptance). Best first, at most 5. Nothing without an area or for a text shorter than
+    4 characters."""
     text = (description or "").strip()
-    if len(text) < HINT_MIN_CHARS:
-        return []
-    grid = grid_for_point(lng, lat)
-    if grid is None:
+    if len(text) < HINT_MIN_CHARS or not area:
         return []
     found = similar_open_events(
         actor,
-        area=grid,
+        area=area,
         text=text,
         since=(now or timezone.now()) - WINDOW,
         scan_cap=HINT_SCAN_CAP,

@@ -14,10 +14,11 @@ from pingan.accounts.scope import Actor, require_write
 from pingan.audit.services import audit_log
 from pingan.core.phones import normalize_phone, phone_hash
 from pingan.events.models import EventDetail
+from pingan.flow.errors import ActionInvalid
 from pingan.flow.models import Case
 from pingan.public.hotline.access import HOTLINE_ROLES
 from pingan.public.hotline.contacts import Contact, contacts_for
-from pingan.public.hotline.places import Place
+from pingan.public.hotline.places import ADDRESS_MAX, Place, place_for_address
 from pingan.public.models import PublicChannel
 from pingan.public.services import public_report_submit
 
@@ -31,6 +32,37 @@ class HotlineResult:
     # the case already existed (the code was shown the first time and is kept only hashed).
     code: str
     created: bool
+
+
+def _has_point(fields: dict[str, Any]) -> bool:
+    # The same test as the event service's: any value in lng or lat is an attempt at a point.
+    return any(fields.get(name) not in (None, "") for name in ("lng", "lat"))
+
+
+def _locate(actor: Actor, fields: dict[str, Any], grid: str) -> Place | None:
+    """Where a call without a map point is, written into the event `fields`.
+
+    The grid chosen in the page's grid picker goes to the event service as `grid` (it
+    checks the code). Else the address is resolved exactly as *180 resolves it
+    (`places.place_for_address` within the operator's scope): a grid found through the
+    registry's houses stands for the point; a village or town found by name becomes the
+    receiving unit unless the operator chose one. Returns the address's place (None when
+    the address was not looked up) so a miss can be explained next to the address field.
+    """
+    if _has_point(fields):
+        return None
+    if grid:
+        fields["grid"] = grid
+        return None
+    address = str(fields.get("address") or "").strip()[:ADDRESS_MAX]
+    if not address:
+        return None
+    place = place_for_address(address, prefix=actor.scope_code or "")
+    if place.found and place.grid is not None:
+        fields["grid"] = place.code
+    elif place.found and not fields.get("unit"):
+        fields["unit"] = place.code
+    return place
 
 
 def _existing(actor: Actor, key: str) -> Case | None:
@@ -53,8 +85,11 @@ def hotline_report_submit(
     """Register a hotline call as an event case (reporter kind "hotline").
 
     Permission: a town/county 综治 operator or commander (`PermissionDenied`, audited, for
-    any other role); the event rules of `events.services.event_report` apply (a map point is
-    required; outside every grid a receiving `unit` is). `phone` is the caller's mobile
+    any other role); the event rules of `events.services.event_report` apply. Location, in
+    this order: the map point (`lng`, `lat`); the `grid` chosen in the grid picker; the
+    `address`, resolved as *180 resolves it (see `_locate`); with none of them a receiving
+    `unit` is required (as for a point outside every grid). Without a point the case has no
+    lng/lat; without a grid it is flagged outside_grid. `phone` is the caller's mobile
     number (optional; without it the operator reads the query code out). A form sent twice
     with the same `idempotency_key` returns the first case (created=False) and writes
     nothing. Field errors raise `ActionInvalid` and nothing is saved. Side effects (through
@@ -81,6 +116,7 @@ def hotline_report_submit(
         existing = _existing(actor, key)
         if existing is not None:
             return HotlineResult(existing, "", False)
+    address_place = _locate(actor, fields, str(data.get("grid") or "").strip())
     try:
         case, _report, code = public_report_submit(
             channel=PublicChannel.HOTLINE,
@@ -91,6 +127,11 @@ def hotline_report_submit(
             actor=actor,
             ip=actor.ip,
         )
+    except ActionInvalid as exc:
+        if address_place is not None and not address_place.found and "unit" in exc.errors:
+            # Nothing located the call: say why the address did not help.
+            raise ActionInvalid({"address": [address_place.message], **exc.errors}) from None
+        raise
     except IntegrityError:
         # The same form was committed by a concurrent request a moment ago.
         existing = _existing(actor, key) if key else None

@@ -49,6 +49,9 @@ FORM_FIELDS = (
     "unit",
     "urgency",
 )
+# The grid picker sits in the *180 card, outside the swapped form, but is sent with it
+# (form="call-form"): without a map point the chosen grid locates the call.
+GRID_FIELD = "grid"
 
 
 def _point(request_data: Any) -> tuple[float, float] | None:
@@ -101,7 +104,7 @@ def page(request: HttpRequest, actor: Actor) -> HttpResponse:
     context = _page_context(actor)
     status = 200
     if request.method == "POST":
-        values = {name: request.POST.get(name, "").strip() for name in FORM_FIELDS}
+        values = {name: request.POST.get(name, "").strip() for name in (*FORM_FIELDS, GRID_FIELD)}
         try:
             result = hotline_report_submit(
                 actor=actor,
@@ -137,15 +140,14 @@ def page(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_GET
 @hotline_page
 def hints(request: HttpRequest, actor: Actor) -> HttpResponse:
-    """Duplicate hints for the point and text typed so far (fragment)."""
-    point = _point(request.GET)
+    """Duplicate hints for the place (map point, else chosen grid, else address, as for
+    *180) and the text typed so far (fragment)."""
+    place = resolve_place(actor, request.GET)
     found = []
-    if point is not None:
+    if place.found:
         text = request.GET.get("description", "")[:2000]
-        found = selectors.duplicate_hints(actor, lng=point[0], lat=point[1], description=text)
-    return render(
-        request, "public/hotline/_hints.html", {"hints": found, "has_point": point is not None}
-    )
+        found = selectors.duplicate_hints(actor, area=place.code, description=text)
+    return render(request, "public/hotline/_hints.html", {"hints": found, "has_place": place.found})
 
 
 @require_GET
