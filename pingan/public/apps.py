@@ -10,6 +10,10 @@ class PublicConfig(AppConfig):
 
     def ready(self) -> None:
         from pingan.flow.hooks import register_step_listener
+        from pingan.flow.timeline import register_timeline_source
         from pingan.public.notifications import on_case_step
+        from pingan.public.open311.comments import comment_entries
 
         register_step_listener(on_case_step)
+        # Citizens' comments from Open311 clients (POST servicerequestupdates) for staff.
+        register_timeline_source(comment_entries, case_types=("event",))

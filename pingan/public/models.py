@@ -80,6 +80,52 @@ class PublicReport(models.Model):
         return f"{self.channel}:{self.case_id}"
 
 
+class Open311UpdateOutcome(models.TextChoices):
+    NOTED = "noted", _("已记录留言")
+    REOPENED = "reopened", _("已重新办理")
+    REOPEN_EXPIRED = "reopen_expired", _("超过重新办理期限，未重新办理")
+    REOPEN_MERGED = "reopen_merged", _("已合并办理，未单独重新办理")
+
+
+class Open311Update(models.Model):
+    """A citizen's comment on their own case, sent by the client system that posted the case
+    (POST servicerequestupdates). `(client, update_id)` is the client's idempotency key.
+    Shown to staff in the case timeline, never in the public GET answers."""
+
+    client = models.ForeignKey(
+        Open311Client,
+        verbose_name=_("Open311 客户端"),
+        on_delete=models.PROTECT,
+        related_name="updates",
+    )
+    update_id = models.CharField(_("客户端更新编号"), max_length=100)
+    case = models.ForeignKey(
+        "flow.Case", verbose_name=_("案件"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("客户端状态"), max_length=32)
+    description = models.TextField(_("留言"))
+    name = EncryptedTextField(_("称呼"), blank=True)
+    email = EncryptedTextField(_("电子邮箱"), blank=True)
+    media_urls = models.JSONField(default=list, blank=True)
+    client_datetime = models.DateTimeField(_("客户端时间"))
+    outcome = models.CharField(_("处理结果"), max_length=16, choices=Open311UpdateOutcome.choices)
+    # The history row of the reopen this comment asked for (outcome "reopened").
+    reopen_seq = models.PositiveIntegerField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(_("接收时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("Open311 群众留言")
+        verbose_name_plural = _("Open311 群众留言")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "update_id"], name="open311update_client_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}:{self.update_id}"
+
+
 # The citizen portal's own tables live with its package (registered here, under `public`).
 from pingan.public.callbacks.models import CallbackAttempt  # noqa: E402, F401
 from pingan.public.portal.models import OtpChallenge, PortalSubmission, RateCounter  # noqa: E402, F401

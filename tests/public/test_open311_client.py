@@ -8,6 +8,7 @@ formats it advertises, the service list, a service definition, a form-encoded PO
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
 import urllib.error
@@ -111,6 +112,15 @@ class GeoReportClient:
         url = f"{self.endpoint}/requests.{self.fmt}?{urllib.parse.urlencode(query)}"
         return self._call(url)
 
+    # FixMyStreet's update extension, called the way `Open311.pm` does (key on GET too).
+    def updates(self, **query) -> list[dict]:
+        query = urllib.parse.urlencode({"api_key": self.api_key, **query})
+        return self._call(f"{self.endpoint}/servicerequestupdates.{self.fmt}?{query}")
+
+    def post_update(self, **fields) -> dict:
+        data = urllib.parse.urlencode({"api_key": self.api_key, **fields}).encode("utf-8")
+        return self._call(f"{self.endpoint}/servicerequestupdates.{self.fmt}", data)[0]
+
 
 # Committed data for the server thread. pytest-django runs transactional tests after the
 # others; an earlier one may have flushed the seeded code tables, so the fixture re-seeds them
@@ -198,3 +208,32 @@ def test_a_plain_georeport_client_reports_and_follows_a_request(live_world, live
         case = act(actor, case, action)
     assert client.request(number)["status"] == "closed"
     assert [r["service_request_id"] for r in client.requests(status="closed")] == [number]
+
+    progress = client.updates()
+    assert [(u["update_id"], u["status"]) for u in progress] == [
+        (f"{number}-1", "open"),
+        (f"{number}-2", "in_progress"),
+        (f"{number}-3", "fixed"),
+    ]
+    with pytest.raises(GeoReportError) as refused:
+        stranger.updates()
+    assert refused.value.status == 403
+
+    citizen_says = {
+        "service_request_id": number,
+        "update_id": "fms-comment-1",
+        "updated_datetime": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "status": "OPEN",
+        "description": "火又烧起来了",
+        "first_name": "Li",
+        "last_name": "Lei",
+    }
+    answer = client.post_update(**citizen_says)
+    assert answer["update_id"].startswith(f"{number}-C")
+    assert client.post_update(**citizen_says) == answer  # a resend changes nothing
+    assert client.request(number)["status"] == "open"
+    assert [(u["update_id"], u["status"]) for u in client.updates()][-1] == (
+        f"{number}-4",
+        "reopen",
+    )
+    assert "火又烧起来了" not in json.dumps(client.updates(), ensure_ascii=False)

@@ -44,10 +44,17 @@ def test_discovery_xml_has_every_field_in_order(world, client):
     root = xml(response)
     assert root.tag == "discovery"
     assert tags(root) == ["changeset", "contact", "key_service", "endpoints"]
-    (endpoint,) = root.find("endpoints")
-    assert endpoint.tag == "endpoint"
-    assert tags(endpoint) == ["specification", "url", "changeset", "type", "formats"]
+    endpoint, updates = root.find("endpoints")
+    assert endpoint.tag == updates.tag == "endpoint"
+    assert (
+        tags(endpoint) == tags(updates) == ["specification", "url", "changeset", "type", "formats"]
+    )
     assert endpoint.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
+    # servicerequestupdates: FixMyStreet's extension, at the same base URL.
+    assert updates.findtext("specification") == (
+        "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Complete-Spec"
+    )
+    assert updates.findtext("url") == endpoint.findtext("url")
     assert endpoint.findtext("url") == "http://testserver/open311/v2"
     assert endpoint.findtext("type") == "production"
     assert [f.text for f in endpoint.find("formats")] == ["text/xml", "application/json"]
@@ -65,12 +72,16 @@ def test_discovery_json_is_an_object_and_follows_the_settings(world, client, set
     assert (data["contact"], data["key_service"]) == ("运维组 0871-1234", "向县综治中心申请")
     assert data["endpoints"] == [
         {
-            "specification": "http://wiki.open311.org/GeoReport_v2",
+            "specification": specification,
             "url": "http://testserver/open311/v2",
             "changeset": data["changeset"],
             "type": "production",
             "formats": ["text/xml", "application/json"],
         }
+        for specification in (
+            "http://wiki.open311.org/GeoReport_v2",
+            "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Complete-Spec",
+        )
     ]
 
 

@@ -11,4 +11,6 @@ and GET answers the public state of cases reported through public channels. Modu
 - `selectors`, `statuses`: the public view of a request (status, notes, privacy)
 - `clients`: client keys (issue, rotate, revoke) and audit records of refusals
 - `services`: creating a request (and re-exports of `clients`)
+- `feed`, `comments`: FixMyStreet's servicerequestupdates — the progress feed of a key's
+  region (GET) and citizens' comments on a client's own cases (POST, `Open311Update`)
 """

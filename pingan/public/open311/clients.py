@@ -169,12 +169,14 @@ def audit_refusal(*, reason: str, key: str, ip: str | None, path: str, client=No
     )
 
 
-def audit_rejected(*, client: Open311Client, ip: str | None, error: Open311Error) -> None:
+def audit_rejected(
+    *, client: Open311Client, ip: str | None, error: Open311Error, action: str = "open311.request"
+) -> None:
     """A POST with a valid key that was refused for its content (400/404)."""
     audit_log(
         actor=None,
         username=f"open311:{client.key_prefix}",
-        action="open311.request",
+        action=action,
         object_type="public.open311client",
         object_id=str(client.pk),
         region_code=client.region_id,

@@ -34,6 +34,7 @@ ITEM_TAGS = {
     "attributes": "attribute",
     "values": "value",
     "notes": "note",
+    "service_request_updates": "request_update",
 }
 # Characters XML 1.0 cannot carry at all (citizen text may contain them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -122,22 +122,33 @@ def _location(args: Arguments, errors: list[str]) -> tuple[float | None, float |
     return lng, lat, address
 
 
-def _contact(args: Arguments, errors: list[str]) -> dict[str, str]:
+def person_name(args: Arguments, errors: list[str]) -> str:
+    """`first_name` + `last_name` as one name (also used by POST servicerequestupdates)."""
     first, last = args.get("first_name"), args.get("last_name")
     # Chinese order (family name first) when either part is Chinese; else "first last".
     chinese = any("\u4e00" <= ch <= "\u9fff" for ch in first + last)
     name = (last + first) if chinese else " ".join(p for p in (first, last) if p)
     if len(name) > NAME_MAX:
         errors.append(_("first_name 与 last_name 合计不能超过 %(max)d 字。") % {"max": NAME_MAX})
+    return name
+
+
+def email_address(args: Arguments, errors: list[str]) -> str:
+    email = args.get("email")
+    if email and (len(email) > 254 or "@" not in email):
+        errors.append(_("email 格式不正确。"))
+    return email
+
+
+def _contact(args: Arguments, errors: list[str]) -> dict[str, str]:
+    name = person_name(args, errors)
     phone = args.get("phone")
     if phone:
         try:
             phone = normalize_mobile(phone)
         except ValidationError:
             errors.append(_("phone 应为 11 位手机号码（用于短信告知办理进展）。"))
-    email = args.get("email")
-    if email and (len(email) > 254 or "@" not in email):
-        errors.append(_("email 格式不正确。"))
+    email = email_address(args, errors)
     contact = {"name": name, "phone": phone, "email": email}
     for field in ("device_id", "account_id"):
         contact[field] = args.get(field)
@@ -146,7 +157,7 @@ def _contact(args: Arguments, errors: list[str]) -> dict[str, str]:
     return contact
 
 
-def _media(args: Arguments, errors: list[str]) -> list[str]:
+def media_urls(args: Arguments, errors: list[str]) -> list[str]:
     urls = args.getlist("media_url")
     if len(urls) > MEDIA_MAX:
         errors.append(_("media_url 最多 %(max)d 个。") % {"max": MEDIA_MAX})
@@ -235,7 +246,7 @@ def open311_request_create(
     errors: list[str] = []
     lng, lat, address = _location(args, errors)
     contact = _contact(args, errors)
-    media = _media(args, errors)
+    media = media_urls(args, errors)
     values, attribute_errors = attrs.clean(service, args.attributes())
     errors += attribute_errors
     description = _description(args, service, values, errors)

@@ -3,6 +3,7 @@
 Every answer is XML or JSON by the path suffix; an unsupported suffix is a 400 in XML.
 Errors always use the spec's body and the right HTTP status. GET answers allow any origin
 (public data for map apps); POST needs `api_key` and is CSRF-exempt (no cookies are used).
+GET servicerequestupdates needs `api_key` too: its feed is bound to the key's region.
 """
 
 from __future__ import annotations
@@ -18,11 +19,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from pingan.core.http import client_ip
-from pingan.public.open311 import attributes, catalogue, params, ratelimit, selectors, services
+from pingan.public.models import Open311Client
+from pingan.public.open311 import (
+    attributes,
+    catalogue,
+    comments,
+    feed,
+    params,
+    ratelimit,
+    selectors,
+    services,
+)
 from pingan.public.open311.errors import Open311Error, bad_request, not_found
 from pingan.public.open311.render import FORMATS, MIME_TYPES, error_response, respond, w3c
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# servicerequestupdates (GET the progress feed, POST a citizen's comment) follow this one.
+UPDATES_SPECIFICATION = "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Complete-Spec"
 SAFE = ("GET", "HEAD")
 
 
@@ -133,12 +146,13 @@ def discovery(request: HttpRequest, fmt: str, args: params.Arguments) -> HttpRes
         ),
         "endpoints": [
             {
-                "specification": SPECIFICATION,
+                "specification": specification,
                 "url": _endpoint_url(request),
                 "changeset": changed,
                 "type": "production",
                 "formats": list(MIME_TYPES),
             }
+            for specification in (SPECIFICATION, UPDATES_SPECIFICATION)
         ],
     }
     return respond(fmt, "discovery", data)
@@ -211,34 +225,72 @@ def requests(request: HttpRequest, fmt: str, args: params.Arguments) -> HttpResp
         fmt, "service_requests", selectors.request_data(cases, extensions=extensions)
     )
     if more and page is not None:
-        query = request.GET.copy()
-        query["page"] = str(page.number + 1)
-        query["page_size"] = str(page.size)
-        response["Link"] = (
-            f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
-        )
+        _link_next(request, response, page)
     return response
 
 
-def _create(request: HttpRequest, fmt: str, args: params.Arguments) -> HttpResponse:
-    ip = client_ip(request)
-    path = request.path
+def _link_next(request: HttpRequest, response: HttpResponse, page: params.Page) -> None:
+    query = request.GET.copy()
+    query["page"] = str(page.number + 1)
+    query["page_size"] = str(page.size)
+    response["Link"] = (
+        f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
+    )
+
+
+def _refusal(reason: str, purpose: str) -> str:
+    """Why a key was refused, for what the call wanted to do."""
+    return {
+        "request": {
+            "missing_key": _("缺少 api_key，无法提交诉求。"),
+            "invalid_key": _("api_key 无效，无法提交诉求。"),
+            "revoked_key": _("api_key 已停用，无法提交诉求。"),
+        },
+        "update": {
+            "missing_key": _("缺少 api_key，无法提交留言。"),
+            "invalid_key": _("api_key 无效，无法提交留言。"),
+            "revoked_key": _("api_key 已停用，无法提交留言。"),
+        },
+        "feed": {
+            "missing_key": _("缺少 api_key，无法查询办理进展。"),
+            "invalid_key": _("api_key 无效，无法查询办理进展。"),
+            "revoked_key": _("api_key 已停用，无法查询办理进展。"),
+        },
+    }[purpose][reason]
+
+
+def _client(request: HttpRequest, args: params.Arguments, purpose: str) -> Open311Client:
+    """The active client of the presented key; else 403 (audited as `open311.denied`)."""
     key = args.get("api_key")
     client = services.client_for_key(key)
     if client is None or not client.active:
         reason = "missing_key" if not key else ("revoked_key" if client else "invalid_key")
-        services.audit_refusal(reason=reason, key=key, ip=ip, path=path, client=client)
-        description = {
-            "missing_key": _("缺少 api_key，无法提交诉求。"),
-            "invalid_key": _("api_key 无效，无法提交诉求。"),
-            "revoked_key": _("api_key 已停用，无法提交诉求。"),
-        }[reason]
-        raise Open311Error(403, description, audited=True)
+        services.audit_refusal(
+            reason=reason, key=key, ip=client_ip(request), path=request.path, client=client
+        )
+        raise Open311Error(403, _refusal(reason, purpose), audited=True)
+    return client
+
+
+def _post_budget(request: HttpRequest, args: params.Arguments, client: Open311Client) -> None:
+    """The per-key POST limit (requests and updates together)."""
     verdict = ratelimit.hit("post", str(client.pk), settings.PINGAN_OPEN311_POST_PER_MINUTE)
     if not verdict.allowed:
         if verdict.first_refusal:
-            services.audit_refusal(reason="rate_limited", key=key, ip=ip, path=path, client=client)
+            services.audit_refusal(
+                reason="rate_limited",
+                key=args.get("api_key"),
+                ip=client_ip(request),
+                path=request.path,
+                client=client,
+            )
         raise _throttled(verdict, audited=True)
+
+
+def _create(request: HttpRequest, fmt: str, args: params.Arguments) -> HttpResponse:
+    ip = client_ip(request)
+    client = _client(request, args, "request")
+    _post_budget(request, args, client)
     try:
         submitted = services.open311_request_create(client=client, args=args, ip=ip)
     except Open311Error as error:
@@ -272,3 +324,42 @@ def token(request: HttpRequest, fmt: str, args: params.Arguments, token: str) ->
     if case is None:
         raise not_found(_("token %(token)s 不存在。") % {"token": token[:50]})
     return respond(fmt, "service_requests", [{"service_request_id": case.number, "token": token}])
+
+
+@csrf_exempt
+@endpoint("GET", "HEAD", "POST")
+def request_updates(request: HttpRequest, fmt: str, args: params.Arguments) -> HttpResponse:
+    """servicerequestupdates: GET the progress feed of the key's region (`feed`), POST a
+    citizen's comment on a case the key's client posted (`comments`)."""
+    if request.method == "POST":
+        return _post_update(request, fmt, args)
+    client = _client(request, args, "feed")
+    problems: list[tuple[int, str]] = []
+    try:
+        start, end = params.date_window(args.get("start_date"), args.get("end_date"))
+    except Open311Error as exc:
+        problems += exc.errors
+    try:
+        page = params.page(args)
+    except Open311Error as exc:
+        problems += exc.errors
+    if problems:
+        raise Open311Error(400, errors=problems)
+    data, more = feed.updates(region=client.region_id, start=start, end=end, page=page)
+    response = respond(fmt, "service_request_updates", data)
+    if more:
+        _link_next(request, response, page)
+    return response
+
+
+def _post_update(request: HttpRequest, fmt: str, args: params.Arguments) -> HttpResponse:
+    ip = client_ip(request)
+    client = _client(request, args, "update")
+    _post_budget(request, args, client)
+    try:
+        posted = comments.open311_update_post(client=client, args=args, ip=ip)
+    except Open311Error as error:
+        services.audit_rejected(client=client, ip=ip, error=error, action="open311.update")
+        error.audited = True
+        raise
+    return respond(fmt, "service_request_updates", [{"update_id": posted.update_id}])
