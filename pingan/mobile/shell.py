@@ -38,6 +38,7 @@ STATIC_FILES = (
     "mobile/person-form.js",
     "mobile/visit.js",
     "mobile/gridmap.js",
+    "mobile/notices.js",
     "mobile/icons/icon.svg",
     "mobile/icons/icon-192.png",
     "mobile/icons/icon-512.png",
@@ -52,6 +53,7 @@ PAGE_NAMES = (
     "mobile:houses",
     "mobile:person-new",
     "mobile:visit",
+    "mobile:notifications",
 )
 THEME_COLOR = "#1f6f50"
 

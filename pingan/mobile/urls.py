@@ -12,6 +12,9 @@ urlpatterns = [
     path("people/new/", views.person_new, name="person-new"),
     path("houses/", views.houses, name="houses"),
     path("visit/", views.visit, name="visit"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read_all, name="notifications-read-all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="sw"),
 ]

@@ -1,7 +1,8 @@
 """Grid worker PWA pages (`/m/`). Thin: the pages are shells, the data comes from the API
 (`/api/v1/events/…`, `/api/v1/cases/…`, `/api/v1/mobile/…`) through `static/mobile/*.js`, so
 the same screens work from the service worker's cache (and the IndexedDB snapshot of my
-people and houses) when the phone is offline."""
+people and houses) when the phone is offline. 消息 is rendered here (over the notify app's
+selectors and services): offline the service worker shows the last list it stored."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import json
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from pingan.accounts.roles import Role
 from pingan.events import api as events_api
 from pingan.mobile import selectors, shell
+from pingan.notify import selectors as notify_selectors
+from pingan.notify.services import notification_mark_read
 from pingan.registry.services.visit_photos import MAX_PER_VISIT as MAX_VISIT_PHOTOS
 from pingan.web.context import request_actor
 
@@ -29,17 +34,30 @@ def photos_supported() -> bool:
     return serializer is not None and "photos" in serializer().fields
 
 
-def _context(request: HttpRequest, tab: str) -> dict:
-    actor = request_actor(request)
-    grids = selectors.my_grids(request.user, actor)
+def _shell(request: HttpRequest, tab: str) -> dict:
+    """What `mobile/base.html` needs. `rendered_ms` (server time) lets notices.js tell a page
+    the service worker served from its cache (older than one already seen) from a fresh one,
+    so a cached page shows the newest known unread count."""
+    now = timezone.now()
     return {
         "tab": tab,
-        "actor": actor,
-        "grids": grids,
-        "is_grid_worker": actor.has_role(Role.GRID_WORKER),
-        "has_grids": bool(grids),
+        "actor": request_actor(request),
         "theme_color": shell.THEME_COLOR,
+        "rendered_at": now,
+        "rendered_ms": int(now.timestamp() * 1000),
     }
+
+
+def _context(request: HttpRequest, tab: str) -> dict:
+    context = _shell(request, tab)
+    actor = context["actor"]
+    grids = selectors.my_grids(request.user, actor)
+    context.update(
+        grids=grids,
+        is_grid_worker=actor.has_role(Role.GRID_WORKER),
+        has_grids=bool(grids),
+    )
+    return context
 
 
 @login_required
@@ -110,6 +128,59 @@ def tasks(request: HttpRequest) -> HttpResponse:
     context = _context(request, "tasks")
     context["todo_url"] = shell.TODO_URL
     return render(request, "mobile/tasks.html", context)
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    """消息: the user's own in-app messages, newest first, 20 a page, unread ones marked.
+    Tapping an unread one marks it read and opens its page in the app."""
+    context = _shell(request, "notifications")
+    page, items = selectors.my_notifications(request.user, request.GET.get("page"))
+    context.update(
+        page=page,
+        items=items,
+        unread_total=notify_selectors.request_unread_count(request),
+    )
+    return render(request, "mobile/notifications.html", context)
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of the user's own messages read and go to its page in the app (back to 消息
+    when it has none). Someone else's message, or none: 404 and nothing changes."""
+    note = selectors.my_notification(request.user, pk)
+    if note is None:
+        raise Http404
+    if note.read_at is None:
+        notification_mark_read(actor=request_actor(request), ids=[note.pk])
+    target = selectors.notice_item(note).app_link or reverse("mobile:notifications")
+    return _after_read(request, target)
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    """全部已读: every unread message of the user's own."""
+    notification_mark_read(actor=request_actor(request), ids=None)
+    return _after_read(request, reverse("mobile:notifications"))
+
+
+def _after_read(request: HttpRequest, target: str) -> HttpResponse:
+    # A plain form post is redirected. notices.js asks for JSON so it can update the badge
+    # (and its stored copy for cached pages) first, and tell a failed post from being offline.
+    if request.get_preferred_type(["text/html", "application/json"]) != "application/json":
+        return redirect(target)
+    unread = notify_selectors.unread_count(request.user)
+    return JsonResponse(
+        {
+            "next": target,
+            "unread": unread,
+            "badge": notify_selectors.badge_label(unread),
+            "at": int(timezone.now().timestamp() * 1000),
+        }
+    )
 
 
 @require_GET

@@ -3,6 +3,8 @@
  * for the actions allowed now; the grid worker's actions (核查通过/不通过, 反馈, 自行处置) are
  * queued in the outbox like reports, with the case version so a stale action gets a 409
  * instead of overwriting someone else's work.
+ * `#case=<number>` (a message opened from 消息) opens that task, or, when the case is not a
+ * task of mine (e.g. the progress of an event I reported), shows its state and latest steps.
  */
 (function () {
   "use strict";
@@ -95,11 +97,91 @@
     }
   }
 
+  function focusNumber() {
+    const match = /^#case=([^&]+)$/.exec(window.location.hash);
+    try {
+      return match ? decodeURIComponent(match[1]) : "";
+    } catch (e) {
+      return ""; // a mangled link: just show the tasks
+    }
+  }
+
+  function renderCase(box, detail) {
+    box.appendChild(el("h2", "", detail.title || detail.number));
+    const facts = el("dl", "facts");
+    [
+      ["案件编号", detail.number],
+      ["状态", detail.state_label],
+      ["承办单位", detail.holder && detail.holder.name],
+      ["办理期限", detail.due_at ? when(detail.due_at) + (detail.is_overdue ? "（已超期）" : "") : null],
+    ].forEach(function (row) {
+      if (!row[1]) return;
+      facts.appendChild(el("dt", "", row[0]));
+      facts.appendChild(el("dd", "", row[1]));
+    });
+    box.appendChild(facts);
+    const d = detail.detail || {};
+    if (d.description) box.appendChild(el("p", "", d.description));
+    const steps = (detail.timeline || []).slice(-5).reverse();
+    if (!steps.length) return;
+    box.appendChild(el("h3", "", "最近进展"));
+    const ul = el("ul", "case-steps");
+    steps.forEach(function (step) {
+      const li = el("li", "");
+      li.appendChild(el("strong", "", [step.label, step.unit && step.unit.name].filter(Boolean).join(" · ")));
+      if (step.summary) li.appendChild(el("span", "", step.summary));
+      li.appendChild(el("span", "muted", when(step.created_at)));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+  }
+
+  let focused = null;
+
+  async function focus() {
+    const number = focusNumber();
+    const box = document.getElementById("task-focus");
+    if (number === focused) {
+      // The list was redrawn (after a sync): mark the task again, leave it as the user left it.
+      const again = Array.prototype.find.call(list.children, function (node) { return node.dataset.number === number; });
+      if (again) again.classList.add("focused");
+      return;
+    }
+    focused = number;
+    box.textContent = "";
+    box.hidden = true;
+    list.querySelectorAll(".task.focused").forEach(function (li) { li.classList.remove("focused"); });
+    if (!number) return;
+    const li = Array.prototype.find.call(list.children, function (node) { return node.dataset.number === number; });
+    if (li) {
+      li.classList.add("focused");
+      if (!li.querySelector(".task-form")) li.querySelector(".task-head").click();
+      li.scrollIntoView({ block: "start" });
+      return;
+    }
+    box.hidden = false;
+    box.appendChild(el("p", "muted", "正在加载案件 " + number + "…"));
+    let detail = null;
+    let problem = "";
+    try {
+      detail = await getJson(root.dataset.detail + encodeURIComponent(number) + "/");
+    } catch (e) {
+      problem = e.message === "404"
+        ? "案件 " + number + " 不在您的查看范围内，或已不存在。"
+        : "无法加载案件 " + number + "（当前离线且没有缓存）。";
+    }
+    if (focused !== number) return; // the hash changed while loading
+    box.textContent = "";
+    if (detail) renderCase(box, detail);
+    else box.appendChild(el("p", "muted", problem));
+  }
+
   function renderList(rows) {
     list.textContent = "";
     document.getElementById("tasks-empty").hidden = rows.length > 0;
     rows.forEach(function (row) {
       const li = el("li", "task" + (row.is_overdue ? " overdue" : row.is_warned ? " warned" : ""));
+      li.dataset.number = row.number;
       const head = el("button", "task-head");
       head.type = "button";
       head.appendChild(el("strong", "", row.title));
@@ -116,6 +198,7 @@
     try {
       const page = await getJson(root.dataset.list);
       renderList(page.results || []);
+      focus();
       if (status.dataset.loadError) { showStatus("", ""); delete status.dataset.loadError; }
       // Warm the service worker cache so the details open offline too.
       (page.results || []).forEach(function (row) {
@@ -124,6 +207,7 @@
     } catch (e) {
       showStatus("无法加载任务：当前离线且没有缓存的任务列表。", "error");
       status.dataset.loadError = "1";
+      focus();
     } finally {
       document.getElementById("tasks-loading").hidden = true;
     }
@@ -138,5 +222,6 @@
       if (acted.length || failed.length) load();
     });
   });
+  window.addEventListener("hashchange", focus);
   load();
 })();
