@@ -204,16 +204,7 @@ def requests(request: HttpRequest, fmt: str, args: params.Arguments) -> HttpResp
         problems: list[tuple[int, str]] = []
         if wrong:
             problems.append((400, _("status 只能是 open 或 closed（可用逗号分隔）。")))
-        try:
-            start, end = params.date_window(args.get("start_date"), args.get("end_date"))
-        except Open311Error as exc:
-            problems += exc.errors
-        try:
-            page = params.page(args)
-        except Open311Error as exc:
-            problems += exc.errors
-        if problems:
-            raise Open311Error(400, errors=problems)
+        start, end, page = _window_and_page(args, problems)
         cases, more = selectors.search(
             start=start,
             end=end,
@@ -326,15 +317,10 @@ def token(request: HttpRequest, fmt: str, args: params.Arguments, token: str) ->
     return respond(fmt, "service_requests", [{"service_request_id": case.number, "token": token}])
 
 
-@csrf_exempt
-@endpoint("GET", "HEAD", "POST")
-def request_updates(request: HttpRequest, fmt: str, args: params.Arguments) -> HttpResponse:
-    """servicerequestupdates: GET the progress feed of the key's region (`feed`), POST a
-    citizen's comment on a case the key's client posted (`comments`)."""
-    if request.method == "POST":
-        return _post_update(request, fmt, args)
-    client = _client(request, args, "feed")
-    problems: list[tuple[int, str]] = []
+def _window_and_page(args: params.Arguments, problems: list[tuple[int, str]]):
+    """start_date/end_date and page of a list request; every problem (with those already in
+    `problems`) answered together as one 400."""
+    start = end = page = None
     try:
         start, end = params.date_window(args.get("start_date"), args.get("end_date"))
     except Open311Error as exc:
@@ -345,6 +331,18 @@ def request_updates(request: HttpRequest, fmt: str, args: params.Arguments) -> H
         problems += exc.errors
     if problems:
         raise Open311Error(400, errors=problems)
+    return start, end, page
+
+
+@csrf_exempt
+@endpoint("GET", "HEAD", "POST")
+def request_updates(request: HttpRequest, fmt: str, args: params.Arguments) -> HttpResponse:
+    """servicerequestupdates: GET the progress feed of the key's region (`feed`), POST a
+    citizen's comment on a case the key's client posted (`comments`)."""
+    if request.method == "POST":
+        return _post_update(request, fmt, args)
+    client = _client(request, args, "feed")
+    start, end, page = _window_and_page(args, [])
     data, more = feed.updates(region=client.region_id, start=start, end=end, page=page)
     response = respond(fmt, "service_request_updates", data)
     if more:
