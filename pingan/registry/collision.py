@@ -25,6 +25,7 @@ from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 
 from pingan.accounts.roles import Role
@@ -39,7 +40,12 @@ from pingan.registry.models import Person
 from pingan.registry.selectors import person_fields_for, visible_cards, visible_people
 
 KEYS = ("id_number", "phone", "name_birth")
-KEY_LABELS = {"id_number": "公民身份号码", "phone": "联系电话", "name_birth": "姓名+出生日期"}
+# Translated where shown (`_(KEY_LABELS[key])`); gettext_noop lets makemessages find them.
+KEY_LABELS = {
+    "id_number": gettext_noop("公民身份号码"),
+    "phone": gettext_noop("联系电话"),
+    "name_birth": gettext_noop("姓名+出生日期"),
+}
 MAX_ITEMS = 200_000
 CHUNK = 5_000  # below SQLite's 32,766 bound parameters
 PG_CHUNK = 20_000  # hashes per `= ANY(array)` on PostgreSQL

@@ -100,7 +100,7 @@ def test_home_renders_in_english_after_switching_language(town_client):
     assert '<html lang="en">' in html
     assert "<h1>Home</h1>" in html
     assert "My region" in html
-    assert "Villages and communities of this town" in html
+    assert "Villages and communities of this township" in html
     assert "Switch position" in html
     assert "Sign out" in html
     assert '<option value="en" selected>English</option>' in html

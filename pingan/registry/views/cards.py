@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from pingan.accounts import gates
@@ -49,11 +50,12 @@ from pingan.registry.views.common import (
 )
 
 VISIT_FIELDS = ("method", "visited_at", "place", "notes", "risk_level")
+# Translated where shown (`_(GROUPING_LABELS[g])`); gettext_noop lets makemessages find them.
 GROUPING_LABELS = {
-    "town": "按乡镇（街道）",
-    "village": "按村（社区）",
-    "grid": "按网格",
-    "responsible": "按责任人",
+    "town": gettext_noop("按乡镇（街道）"),
+    "village": gettext_noop("按村（社区）"),
+    "grid": gettext_noop("按网格"),
+    "responsible": gettext_noop("按责任人"),
 }
 
 

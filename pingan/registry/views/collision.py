@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pingan.accounts.scope import Actor
@@ -27,9 +27,9 @@ from pingan.registry.views.common import (
 
 SHOWN_MATCHES = 500  # on screen; the export has every match
 KEY_CHOICES = (
-    ("id_number", _lazy("公民身份号码")),
-    ("phone", _lazy("联系电话")),
-    ("name_birth", _lazy("姓名 + 出生日期")),
+    ("id_number", gettext_lazy("公民身份号码")),
+    ("phone", gettext_lazy("联系电话")),
+    ("name_birth", gettext_lazy("姓名 + 出生日期")),
 )
 
 
