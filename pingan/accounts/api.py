@@ -13,8 +13,7 @@ from rest_framework.views import APIView
 
 from pingan.accounts import authflow
 from pingan.accounts.models import Position
-from pingan.accounts.scope import Actor, actor_for_request
-from pingan.accounts.selectors import active_positions
+from pingan.accounts.scope import Actor, actor_for_request, request_positions
 from pingan.audit.services import audit_log
 from pingan.core.http import client_ip
 
@@ -172,7 +171,7 @@ class MeView(APIView):
         payload = {
             "username": request.user.username,
             "full_name": request.user.full_name,
-            "positions": active_positions(request.user),
+            "positions": request_positions(request),
             "current_position": actor.position.pk if actor.position else None,
         }
         return Response(MeSerializer(payload).data)

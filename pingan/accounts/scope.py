@@ -117,7 +117,15 @@ def actor_for_request(request: HttpRequest) -> Actor:
             position = positions[0]
     actor = Actor(user=user, position=position, ip=ip)
     base._pingan_actor = actor
+    base._pingan_positions = positions
     return actor
+
+
+def request_positions(request: HttpRequest) -> list[Position]:
+    """The user's active positions as `actor_for_request` read them (no second query)."""
+    actor_for_request(request)
+    positions = getattr(getattr(request, "_request", request), "_pingan_positions", None)
+    return list(active_positions(request.user)) if positions is None else positions
 
 
 # --- Region scope ---------------------------------------------------------------------------

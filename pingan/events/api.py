@@ -8,6 +8,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
 from pingan.accounts.scope import ActorRequired, ReadOnlyForLeaders
+from pingan.core.api import serializer_rows
 from pingan.events.attachments import event_report_with_photos
 from pingan.events.models import EventCategory, ReporterKind
 from pingan.events.selectors import active_categories
@@ -76,6 +77,11 @@ class CategoryListView(ListAPIView):
 
     def get_queryset(self):
         return active_categories()
+
+    def list(self, request, *args, **kwargs):
+        # Read on every app start; `serializer_rows` gives the serializer's output without
+        # building its fields for every request.
+        return Response(serializer_rows(CategorySerializer, self.get_queryset()))
 
 
 @extend_schema(

@@ -296,11 +296,21 @@ def public_case(case: Case) -> Case:
 
 
 def merge_data(case: Case) -> dict:
-    """Merge links of a case for its detail: parent (with its state) and children."""
-    link = CaseMerge.objects.select_related("parent").filter(child=case).first()
-    children = CaseMerge.objects.filter(parent=case).select_related("child").order_by("id")
-    data: dict = {"merged_children": [row.child.number for row in children]}
-    if link:
-        data["merged_into"] = link.parent.number
-        data["public_state"] = link.parent.state
+    """Merge links of a case for its detail: parent (with its state) and children.
+
+    One query for both directions that reads only numbers and the parent's state (every
+    case detail asks, and most cases have no link at all).
+    """
+    links = (
+        CaseMerge.objects.filter(Q(child=case) | Q(parent=case))
+        .order_by("id")
+        .values_list("child_id", "child__number", "parent__number", "parent__state")
+    )
+    data: dict = {"merged_children": []}
+    for child_id, child_number, parent_number, parent_state in links:
+        if child_id == case.pk:
+            data["merged_into"] = parent_number
+            data["public_state"] = parent_state
+        else:
+            data["merged_children"].append(child_number)
     return data

@@ -109,4 +109,4 @@ def case_assists(case: Case) -> list[CaseAssist]:
 
 
 def case_supervisions(case: Case) -> list[Supervision]:
-    return list(case.supervisions.select_related("issued_by").order_by("created_at", "id"))
+    return list(case.supervisions.order_by("created_at", "id"))

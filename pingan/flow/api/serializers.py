@@ -27,6 +27,30 @@ def _unit(code: str, names: dict[str, str]) -> dict | None:
     }
 
 
+# The model columns a list row reads (`CaseListView` fetches only these).
+CASE_LIST_COLUMNS = (
+    "id",
+    "number",
+    "case_type",
+    "title",
+    "category_code",
+    "urgency",
+    "state",
+    "region_code",
+    "holder_code",
+    "due_at",
+    "warn_at",
+    "is_warned",
+    "is_overdue",
+    "is_urgent",
+    "supervision_level",
+    "version",
+    "created_at",
+    "updated_at",
+    "closed_at",
+)
+
+
 class CaseListSerializer(serializers.ModelSerializer):
     """One row of a case list. Unit names come from `context["names"]` (one bulk lookup)."""
 

@@ -250,11 +250,25 @@ def _audit(client: Open311Client, update: Open311Update, ip: str | None) -> None
 # --- the case timeline -------------------------------------------------------------------
 
 
+ENTRY_FIELDS = (
+    "client",
+    "case",
+    "update_id",
+    "status",
+    "description",
+    "media_urls",
+    "outcome",
+    "created_at",
+)
+
+
 def comment_entries(case: Case) -> list[TimelineEntry]:
     """Timeline records of the comments on `case` and on duplicates merged into it."""
     rows = (
         Open311Update.objects.filter(Q(case=case) | Q(case__merged_into__parent=case))
         .select_related("client", "case")
+        # Of the client and the case only the name and the number are shown.
+        .only(*ENTRY_FIELDS, "client__name", "case__number")
         .order_by("created_at", "id")
     )
     return [_entry(row, case) for row in rows]
