@@ -85,8 +85,8 @@ def kinds_data() -> dict[str, dict]:
     return {
         spec.kind: {
             "label": str(CardKind(spec.kind).label),
-            "risk_label": str(spec.risk_label),
-            "risk_levels": [[k, str(v)] for k, v in (spec.risk_levels or {}).items()],
+            "risk_label": spec.risk_title,
+            "risk_levels": [[k, v] for k, v in spec.risk_choices],
         }
         for spec in SPECS.values()
     }
@@ -100,7 +100,7 @@ def card_item(card: Card, labels: Labels, today: date) -> dict[str, Any]:
         "kind": card.kind,
         "kind_label": str(CardKind(card.kind).label),
         "risk_level": risk,
-        "risk_label": (spec.risk_levels or {}).get(risk, "") if risk is not None else "",
+        "risk_label": spec.risk_level_label(risk),
         "attention_label": label_of(labels, "attention", card.attention),
         "opened_on": _iso(card.opened_on),
         "last_visit_at": _iso(card.last_visit_at),

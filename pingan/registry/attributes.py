@@ -121,23 +121,26 @@ def clean_attributes(
         value = data.get(spec.name)
         if _empty(value) or (isinstance(value, str) and not value.strip()):
             if spec.required:
-                errors[spec.name] = [_("请填写%(label)s。") % {"label": spec.label}]
+                errors[spec.name] = [_("请填写%(label)s。") % {"label": spec.display_label}]
             continue
         try:
             result = _clean_one(spec, value, valid)
         except ValidationError as exc:
-            errors[spec.name] = [f"{spec.label}：{m}" for m in exc.messages]
+            errors[spec.name] = [f"{spec.display_label}：{m}" for m in exc.messages]
             continue
         if _empty(result):
             if spec.required:
-                errors[spec.name] = [_("请填写%(label)s。") % {"label": spec.label}]
+                errors[spec.name] = [_("请填写%(label)s。") % {"label": spec.display_label}]
             continue
         clean[spec.name] = result
     for earlier, later in kind.date_order:
         if earlier in clean and later in clean and clean[later] < clean[earlier]:
             errors.setdefault(later, []).append(
                 _("%(later)s不能早于%(earlier)s。")
-                % {"later": kind.field(later).label, "earlier": kind.field(earlier).label}
+                % {
+                    "later": kind.field(later).display_label,
+                    "earlier": kind.field(earlier).display_label,
+                }
             )
     return clean, errors
 
@@ -183,5 +186,7 @@ def display_attributes(
             shown = _("是") if value else _("否")
         else:
             shown = str(value)
-        rows.append({"name": spec.name, "label": spec.label, "value": value, "display": shown})
+        rows.append(
+            {"name": spec.name, "label": spec.display_label, "value": value, "display": shown}
+        )
     return rows

@@ -34,7 +34,7 @@ from pingan.core.idnumber import Sex
 from pingan.core.masking import mask_id_number, mask_phone
 from pingan.core.reveal import MAX_REASON, NO_REVEAL_ROLES
 from pingan.registry.attributes import display_attributes
-from pingan.registry.imports.columns import person_columns
+from pingan.registry.imports.columns import card_columns, person_columns
 from pingan.registry.kinds import SPECS, CardKind, FieldType
 from pingan.registry.models import Card, CardStatus, Person
 from pingan.registry.present import labels_for_display
@@ -111,11 +111,8 @@ class _Layout:
             top = ["risk_level", "attention", "opened_on"]
         if spec.risk_levels is None and "risk_level" in top:
             top.remove("risk_level")
-        titles = {
-            "risk_level": spec.risk_label,
-            "attention": _("关注程度"),
-            "opened_on": _("列管日期"),
-        }
+        # The import template's Chinese headers, so an export can be imported back.
+        titles = {c.key: c.label for c in card_columns(spec)}
         self.card_top = [(k, titles[k]) for k in top]
         self.attrs = names
 

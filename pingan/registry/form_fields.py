@@ -77,7 +77,7 @@ def attribute_fields(
             {
                 "name": field.name,
                 "input_name": ATTR_PREFIX + field.name,
-                "label": field.label,
+                "label": field.display_label,
                 "input": INPUTS[field.type],
                 "required": field.required,
                 "max_length": field.max_length,

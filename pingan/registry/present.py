@@ -85,7 +85,7 @@ def card_data(actor: Actor, card: Card, labels: Labels) -> dict[str, Any]:
     risk = card.risk_level
     top = {
         "risk_level": risk,
-        "risk_label": (spec.risk_levels or {}).get(risk, "") if risk is not None else "",
+        "risk_label": spec.risk_level_label(risk),
         "attention": card.attention,
         "attention_label": label_of(labels, "attention", card.attention),
         "status": card.status,

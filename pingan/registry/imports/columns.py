@@ -3,7 +3,9 @@
 Person base columns come first (姓名 … 所属网格), then the card's own columns (risk level
 when the kind has a scale, 关注程度, 列管日期) and the kind's attributes in `kinds.py`
 order, headed by their Chinese labels. Imports find columns by these headers; the
-aliases let a file exported by us, or with an older label, be read back.
+aliases let a file exported by us, or with an older label, be read back. The headers are
+data, so they stay Chinese in every interface language (`gettext_noop` only lets
+makemessages collect them); the help texts are translated.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from pingan.registry.kinds import AttrField, FieldType, KindSpec, Mask, spec_for
 
@@ -21,7 +24,7 @@ IGNORED_HEADERS = frozenset({"错误信息", "序号", "行号"})
 @dataclass(frozen=True)
 class Column:
     key: str  # "name", "id_number" …, "risk_level", or "attr:<attribute name>"
-    label: str
+    label: str  # the Chinese header, whatever the interface language
     required: bool = False
     type: str = FieldType.TEXT
     code_table: str = ""
@@ -33,10 +36,10 @@ class Column:
 
 def person_columns() -> list[Column]:
     return [
-        Column("name", _("姓名"), True, help=_("不超过 50 个字")),
+        Column("name", gettext_noop("姓名"), True, help=_("不超过 50 个字")),
         Column(
             "id_number",
-            _("公民身份号码"),
+            gettext_noop("公民身份号码"),
             True,
             help=_("18 位（15 位旧号自动升位），按 GB 11643 校验最后一位"),
             text_format=True,
@@ -44,31 +47,31 @@ def person_columns() -> list[Column]:
         ),
         Column(
             "phone",
-            _("联系电话"),
+            gettext_noop("联系电话"),
             help=_("11 位手机号，或带区号的固定电话"),
             text_format=True,
             aliases=("联系方式", "手机号码"),
         ),
         Column(
             "ethnicity",
-            _("民族"),
+            gettext_noop("民族"),
             type=FieldType.CODE,
             code_table="ethnicity",
             help=_("代码或名称"),
         ),
-        Column("address", _("现住址"), help=_("不超过 200 个字"), aliases=("现住详址",)),
+        Column("address", gettext_noop("现住址"), help=_("不超过 200 个字"), aliases=("现住详址",)),
         Column(
             "region_code",
-            _("所属网格"),
+            gettext_noop("所属网格"),
             True,
             help=_("村（社区）或网格的区划编码（12/15/18 位），须在您的管辖范围内"),
             text_format=True,
             aliases=("所属网格编码", "网格编码"),
         ),
-        Column("sex", _("性别"), help=_("可不填；填写时须与身份证号一致（男/女）")),
+        Column("sex", gettext_noop("性别"), help=_("可不填；填写时须与身份证号一致（男/女）")),
         Column(
             "birth_date",
-            _("出生日期"),
+            gettext_noop("出生日期"),
             type=FieldType.DATE,
             help=_("可不填；填写时须与身份证号一致"),
         ),
@@ -107,11 +110,13 @@ def card_columns(spec: KindSpec) -> list[Column]:
                 % {"choices": choices},
             )
         )
-    columns.append(Column("attention", _("关注程度"), type=FieldType.CODE, code_table="attention"))
+    columns.append(
+        Column("attention", gettext_noop("关注程度"), type=FieldType.CODE, code_table="attention")
+    )
     columns.append(
         Column(
             "opened_on",
-            _("列管日期"),
+            gettext_noop("列管日期"),
             type=FieldType.DATE,
             help=_("格式 YYYY-MM-DD，不填为今天"),
         )

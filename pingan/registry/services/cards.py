@@ -46,16 +46,16 @@ def _risk(spec: KindSpec, value: Any, errors: dict) -> int | None:
             errors["risk_level"] = [_("“%(kind)s”没有风险等级。") % {"kind": spec.label}]
         return None
     if value in (None, ""):
-        errors["risk_level"] = [_("请填写%(label)s。") % {"label": spec.risk_label}]
+        errors["risk_level"] = [_("请填写%(label)s。") % {"label": spec.risk_title}]
         return None
     try:
         level = int(value)
     except (TypeError, ValueError):
         level = -1
     if level not in spec.risk_levels:
-        choices = "、".join(f"{k}（{v}）" for k, v in spec.risk_levels.items())
+        choices = "、".join(f"{k}（{v}）" for k, v in spec.risk_choices)
         errors["risk_level"] = [
-            _("%(label)s只能是：%(choices)s。") % {"label": spec.risk_label, "choices": choices}
+            _("%(label)s只能是：%(choices)s。") % {"label": spec.risk_title, "choices": choices}
         ]
         return None
     return level

@@ -51,7 +51,7 @@ def _kind_choices(person: Person) -> list[dict]:
         {
             "kind": spec.kind,
             "label": spec.label,
-            "group": spec.group,
+            "group": spec.group_label,
             "taken": spec.kind in taken,
             "sensitive": spec.sensitive,
         }
@@ -81,7 +81,7 @@ def _form_context(
         "attention_options": code_choices(["attention"], {"attention": [form["attention"]]})[
             "attention"
         ],
-        "risk_options": list((spec.risk_levels or {}).items()),
+        "risk_options": spec.risk_choices,
         "staff": staff_choices(actor, person.region_code, keep),
     }
 

@@ -83,7 +83,7 @@ def _risk_choices(card: Card) -> list[dict]:
     spec = SPECS[card.kind]
     return [
         {"level": level, "label": label, "days": interval_for(card.kind, level)}
-        for level, label in (spec.risk_levels or {}).items()
+        for level, label in spec.risk_choices
     ]
 
 

@@ -35,7 +35,7 @@ MODE_LABELS = {UPDATE: _lazy("更新"), SKIP: _lazy("跳过")}
 
 
 def _kind_options() -> list[tuple[str, str, str]]:
-    return [(kind, str(CardKind(kind).label), spec.group) for kind, spec in SPECS.items()]
+    return [(kind, str(CardKind(kind).label), spec.group_label) for kind, spec in SPECS.items()]
 
 
 def _imports_context(actor: Actor) -> dict:

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from pingan.accounts import gates
@@ -47,7 +48,8 @@ from pingan.registry.views.common import (
     shell_context,
 )
 
-PERSON_FIELD_LABELS = {"id_number": "公民身份号码", "phone": "联系电话"}
+# Translated where shown; gettext_noop lets makemessages find them.
+PERSON_FIELD_LABELS = {"id_number": gettext_noop("公民身份号码"), "phone": gettext_noop("联系电话")}
 ALL_LEVELS = range(6)
 
 
@@ -55,7 +57,7 @@ def risk_options(kind: str) -> list[tuple[int, str]]:
     """Levels for the risk filter: the kind's own scale, or 0–5 when no kind is chosen."""
     spec = SPECS.get(kind)
     if spec is not None:
-        return [(level, f"{level}（{label}）") for level, label in (spec.risk_levels or {}).items()]
+        return [(level, f"{level}（{label}）") for level, label in spec.risk_choices]
     return [(level, _("%(n)d 级") % {"n": level}) for level in ALL_LEVELS]
 
 
@@ -130,7 +132,7 @@ def _person_context(actor: Actor, person_id: int) -> dict:
         "visits": visits,
         "house": person_house(actor, person),
         "reveal_refusal": reveal_refusal(actor),
-        "reveal_fields": [(f, PERSON_FIELD_LABELS[f]) for f in fields],
+        "reveal_fields": [(f, _(PERSON_FIELD_LABELS[f])) for f in fields],
         "reveal_url": f"/registry/people/{person.pk}/reveal/",
     }
 
@@ -160,14 +162,14 @@ def person_reveal_view(request: HttpRequest, actor: Actor, person_id: int) -> Ht
         status, refusal = 403, str(exc)
     panel = {
         "reveal_url": f"/registry/people/{person.pk}/reveal/",
-        "revealed": [(PERSON_FIELD_LABELS[f], v) for f, v in values.items()],
+        "revealed": [(_(PERSON_FIELD_LABELS[f]), v) for f, v in values.items()],
         "reveal_errors": errors,
         "reveal_denied": refusal,
         "reason": reason,
     }
     if is_htmx(request):
         again = _revealable_person_fields(actor, person) if errors else []
-        context = {**panel, "reveal_fields": [(f, PERSON_FIELD_LABELS[f]) for f in again]}
+        context = {**panel, "reveal_fields": [(f, _(PERSON_FIELD_LABELS[f])) for f in again]}
         return render(request, "registry/_reveal.html", context, status=status)
     if refusal:
         return denied(request, refusal)
