@@ -25,6 +25,7 @@ from pingan.audit.models import AuditChainHead, AuditRecord
 from pingan.audit.selectors import AUDIT_OBJECT, AuditFilters
 from pingan.audit.services import audit_log, record_verification
 from pingan.audit.verify import verify_chain
+from pingan.core.http import parse_int
 
 # Up to this many records a page request verifies at once (a few seconds); longer chains
 # are verified by the task queue and the result appears in the list when done.
@@ -48,8 +49,7 @@ def auditor_page(page: str):
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_int(request.GET.get(name), minimum=0)
 
 
 def _filter_query(request: HttpRequest) -> str:

@@ -29,6 +29,7 @@ from pingan.command.dispute_panel import dispute_context
 from pingan.command.exports import cases_export
 from pingan.command.filters import BOXES, parse_filters, parse_supervision_filters, state_labels
 from pingan.command.panel import PARAM_FIELDS, action_forms, action_params
+from pingan.core.http import INTEGER_MAX, parse_int
 from pingan.events.models import ReporterKind
 from pingan.events.selectors import event_detail_data
 from pingan.flow.errors import ActionInvalid, ActionNotAllowed
@@ -219,10 +220,10 @@ def case_act_view(request: HttpRequest, actor: Actor, number: str) -> HttpRespon
     case = access_case(actor, number)
     require_write(actor)
     action = request.POST.get("action", "").strip()[:32]
-    seen = request.POST.get("version", "")
-    if seen.isdigit():
+    seen = parse_int(request.POST.get("version"), INTEGER_MAX)
+    if seen is not None:
         # The version the operator saw when the panel was drawn: stale → conflict.
-        case.version = int(seen)
+        case.version = seen
     status, message, errors, message_kind = 200, "", {}, "ok"
     try:
         case = case_act(

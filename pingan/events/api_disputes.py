@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView, ListAPIView
@@ -90,6 +91,15 @@ class AgreementSerializer(serializers.Serializer):
     confirmed = serializers.BooleanField(required=False, default=False)
 
 
+class AgreementConfirmSerializer(serializers.Serializer):
+    confirmed = serializers.BooleanField(help_text="只能为 true")
+
+    def validate_confirmed(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError(_("只能将 confirmed 设为 true。"))
+        return value
+
+
 def _refused(exc: ActionNotAllowed) -> Response:
     return Response(
         {"detail": exc.message, "allowed_actions": exc.allowed_actions},
@@ -167,8 +177,12 @@ class MediationView(GenericAPIView):
     queryset = Case.objects.none()
     permission_classes = [ActorRequired, ReadOnlyForLeaders]
     serializer_class = MediationSerializer
+    pagination_class = None  # the list is a case's few attempts, returned whole
 
-    @extend_schema(summary="调解记录列表")
+    @extend_schema(
+        summary="调解记录列表",
+        responses={200: MediationSerializer(many=True), 404: ERRORS[404], 409: ERRORS[409]},
+    )
     def get(self, request, number: str):
         case, refused = _dispute_case(request, number)
         if refused:
@@ -219,17 +233,15 @@ class AgreementView(GenericAPIView):
 
     @extend_schema(
         summary="登记已司法确认",
-        request=None,
+        request=AgreementConfirmSerializer,
         responses={200: AgreementSerializer, **ERRORS},
     )
     def patch(self, request, number: str):
         case, refused = _dispute_case(request, number)
         if refused:
             return refused
-        if request.data.get("confirmed") not in (True, "true", "1", 1):
-            return Response(
-                {"confirmed": ["只能将 confirmed 设为 true。"]}, status=status.HTTP_400_BAD_REQUEST
-            )
+        # A serializer, not request.data.get(): the body may be any JSON value (a list → 400).
+        AgreementConfirmSerializer(data=request.data).is_valid(raise_exception=True)
         try:
             row = agreement_confirm(actor=request.actor, case=case)
         except ActionInvalid as exc:

@@ -10,6 +10,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
 from pingan.accounts.scope import actor_for_request
+from pingan.core.http import BIGINT_MAX
 from pingan.notify import selectors
 from pingan.notify.models import Notification
 from pingan.notify.services import notification_mark_read
@@ -54,7 +55,7 @@ class UnreadFilterSerializer(serializers.Serializer):
 
 class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX),
         required=False,
         max_length=MAX_IDS,
         help_text="要标为已读的消息编号（只处理本人的站内消息）",

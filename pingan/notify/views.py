@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pingan.core.http import parse_int
 from pingan.notify import selectors
 from pingan.notify.models import Channel, Notification
 from pingan.notify.services import notification_mark_read, preferences_save
@@ -68,8 +69,8 @@ def centre_page(request: HttpRequest) -> HttpResponse:
 
 
 def _parse_ids(values: list[str]) -> list[int]:
-    ids = [int(v) for v in values if v.strip().isdigit()]
-    return ids[:MAX_IDS]
+    ids = [parse_int(v) for v in values]
+    return [i for i in ids if i is not None][:MAX_IDS]
 
 
 @login_required

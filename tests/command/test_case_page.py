@@ -112,6 +112,18 @@ def test_stale_version_is_a_conflict(client, world, cases):
     assert Case.objects.get(pk=cases.mine.pk).state == "handling"
 
 
+@pytest.mark.parametrize("version", [str(2**31), str(2**64), "１"])
+def test_a_version_that_is_no_version_is_ignored_not_an_error(client, world, cases, version):
+    # Past the column's range (or not ASCII digits) the posted version is not used: the
+    # action runs against the case as it is instead of failing in the database.
+    sign_in(client, world.town)
+    response = client.post(
+        f"/command/cases/{cases.mine.number}/act/", {"action": "accept", "version": version}, **HX
+    )
+    assert response.status_code == 200
+    assert Case.objects.get(pk=cases.mine.pk).state == "handling"
+
+
 def test_field_errors_are_shown_inline_and_nothing_is_saved(client, world, cases):
     act(world.town, cases.mine, "accept")
     sign_in(client, world.town)

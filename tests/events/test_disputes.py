@@ -359,3 +359,24 @@ def test_system_admin_edits_dispute_categories_audited(client):
         action="events.dispute_category_change", object_id="19"
     ).exists()
     assert client.get("/admin/events/disputecategory/19/delete/").status_code == 403
+
+
+def test_confirm_agreement_bad_bodies_are_field_errors_and_change_nothing(world):
+    # Found by the schemathesis run: a JSON list body made the view call list.get() → 500.
+    number = register(world.grid_worker).number
+    client = api_client(world.county)
+    url = f"/api/v1/cases/{number}/agreement/"
+    answers = [
+        (r.status_code, r.json())
+        for r in (
+            client.patch(url, [], "json"),
+            client.patch(url, {}, "json"),
+            client.patch(url, {"confirmed": False}, "json"),
+        )
+    ]
+    assert answers == [
+        (400, {"non_field_errors": ["无效数据。期待为字典类型，得到的是 list 。"]}),
+        (400, {"confirmed": ["该字段是必填项。"]}),
+        (400, {"confirmed": ["只能将 confirmed 设为 true。"]}),
+    ]
+    assert not MediationAgreement.objects.filter(case__number=number).exists()

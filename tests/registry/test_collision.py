@@ -133,3 +133,16 @@ def test_grid_worker_cannot_export(world):
         URL + "?format=xlsx", {"key": "id_number", "items": [world.p_a1a.id_number]}, format="json"
     )
     assert response.status_code == 403
+
+
+def test_api_body_that_is_not_an_object_is_a_400(world):
+    # Found by the schemathesis run: a JSON list (or string, number) body → 500.
+    client = api_client(world.county)
+    before = AuditRecord.objects.count()
+    answers = [
+        (r.status_code, r.json())
+        for r in (client.post(URL, body, format="json") for body in ([], ["x"], "x", 1))
+    ]
+    message = {"non_field_errors": ["请求内容必须是包含 key 和 items 的对象。"]}
+    assert answers == [(400, message)] * 4
+    assert AuditRecord.objects.count() == before

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pingan.accounts.scope import Actor
 from pingan.command.selectors import region_options
+from pingan.core.http import INTEGER_MAX, parse_int
 from pingan.core.masking import mask_phone
 from pingan.flow.errors import ActionInvalid, ActionNotAllowed
 from pingan.flow.models import Satisfaction
@@ -116,9 +117,9 @@ def record(request: HttpRequest, actor: Actor, number: str) -> HttpResponse:
     """Record a callback. 200 with the refreshed panel; 400 field errors; 409 not allowed
     now (someone else acted, or the case is not this unit's to call back)."""
     case = selectors.access_callback_case(actor, number)
-    seen = request.POST.get("version", "")
-    if seen.isdigit():
-        case.version = int(seen)
+    seen = parse_int(request.POST.get("version"), INTEGER_MAX)
+    if seen is not None:
+        case.version = seen
     reached = request.POST.get("reached", "")
     status, message, errors = 200, "", {}
     values = {

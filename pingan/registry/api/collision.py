@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
@@ -71,6 +72,9 @@ class CollisionsView(APIView):
         "只与本岗位可查阅的人员比对（管辖范围、部门授权），号码脱敏。",
     )
     def post(self, request):
+        if not isinstance(request.data, Mapping):
+            # A JSON body may be any value; only an object has "key" and "items".
+            return error_response(ValidationError(_("请求内容必须是包含 key 和 items 的对象。")))
         key = str(request.data.get("key") or "").strip()
         upload = request.FILES.get("file")
         try:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from pingan.accounts.scope import Actor
 from pingan.audit.services import audit_log
+from pingan.core.http import parse_int
 from pingan.core.idnumber import Sex, birth_date_of, normalize_id_number, sex_of
 from pingan.registry.codes import code_labels
 from pingan.registry.keys import id_keys, normalize_phone, phone_hash
@@ -110,7 +111,8 @@ def _check_derived(number: str, sex: Any, birth: Any, errors: dict) -> None:
 def _house(actor: Actor, house_id: Any, errors: dict) -> House | None:
     if house_id in (None, ""):
         return None
-    house = visible_houses(actor).filter(pk=house_id).first() if str(house_id).isdigit() else None
+    pk = parse_int(house_id)
+    house = visible_houses(actor).filter(pk=pk).first() if pk is not None else None
     if house is None:
         errors["house_id"] = [_("房屋不存在或不在您的管辖范围内。")]
     return house
