@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -94,6 +96,18 @@ def _load_schema(login: dict[str, Any], *, coverage: bool = True) -> schemathesi
             Token.objects.get_or_create(key=token.key, defaults={"user": token.user})
 
     return schema
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """As Django's test client does: in-process WSGI calls must not close the test's database
+    connection. `close_old_connections` drops a connection older than CONN_MAX_AGE (60 s),
+    so on PostgreSQL every call after the first minute of the run would fail."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
