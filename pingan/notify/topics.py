@@ -76,6 +76,13 @@ _TOPICS = [
         help=_("本人上报的事件被认定为重复事件并合并时"),
     ),
     Topic(
+        "case.citizen_comment",
+        _("群众留言"),
+        _("案件 {number} 有群众留言"),
+        _("群众通过{channel}对案件 {number}（{title}）留言：{comment}"),
+        help=_("群众通过 Open311 客户端（如 FixMyStreet）对本单位承办的案件留言时"),
+    ),
+    Topic(
         "dispute.agreement_reminder",
         _("司法确认期限提醒"),
         _("纠纷 {number} 司法确认期限将到"),

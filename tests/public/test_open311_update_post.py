@@ -406,3 +406,20 @@ def test_the_staff_case_page_shows_the_comment(world, client, key):
     page = staff.get(f"/command/cases/{case.number}/").content.decode()
     assert 'data-action="open311_comment"' in page
     assert "群众留言" in page and "门口积水也没人管" in page and "经第三方平台提交" in page
+
+
+def test_the_holding_unit_is_told_of_a_comment_once(
+    world, client, key, django_capture_on_commit_callbacks
+):
+    case = posted_case(client, key)
+    for _attempt in range(2):  # the resend of the same update_id tells nobody again
+        with django_capture_on_commit_callbacks(execute=True):
+            assert comment(client, key, case).status_code == 200
+    alerts = Notification.objects.filter(topic="case.citizen_comment")
+    assert [(n.user, n.channel, n.case_number) for n in alerts] == [
+        (world.village.user, "inapp", case.number)
+    ]
+    (alert,) = alerts
+    assert alert.subject == f"案件 {case.number} 有群众留言"
+    assert alert.body.endswith("留言：路灯还是不亮，晚上很黑")
+    assert alert.link == f"/command/cases/{case.number}/"

@@ -30,6 +30,7 @@ from pingan.events.models_extra import CaseMerge
 from pingan.flow.models import Case
 from pingan.flow.services import case_act_public
 from pingan.flow.timeline import TimelineEntry
+from pingan.notify.wiring.common import UnitMembers, tell_unit
 from pingan.public.models import (
     Open311Client,
     Open311Update,
@@ -216,6 +217,7 @@ def open311_update_post(*, client: Open311Client, args: Arguments, ip: str | Non
             )
             Open311Client.objects.filter(pk=client.pk).update(last_used_at=now)
             _audit(client, update, ip)
+            transaction.on_commit(lambda: _alert_holder(update))
     except IntegrityError:
         # The same update_id stored meanwhile for another case (the case lock did not
         # serialise the two): answer as a resend would.
@@ -224,6 +226,28 @@ def open311_update_post(*, client: Open311Client, args: Arguments, ip: str | Non
             raise
         return Posted(earlier, replayed=True)
     return Posted(update, replayed=False)
+
+
+def _alert_holder(update: Open311Update) -> None:
+    """Tell the unit now holding the case (for a merged duplicate: the parent's holder, whose
+    timeline shows the comment), so a comment does not wait for someone to open the case."""
+    case = Case.objects.get(pk=update.case_id)
+    link = CaseMerge.objects.select_related("parent").filter(child=case).first()
+    holder_case = link.parent if link else case
+    context = {
+        "number": case.number,
+        "title": case.title,
+        "channel": update.client.name,
+        "comment": update.description[:200],
+    }
+    tell_unit(
+        UnitMembers(),
+        holder_case.holder_code,
+        topic="case.citizen_comment",
+        key=f"case.citizen_comment:{update.pk}",
+        context=context,
+        case=holder_case,
+    )
 
 
 def _audit(client: Open311Client, update: Open311Update, ip: str | None) -> None:
