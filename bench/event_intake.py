@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import http.client
 import json
 import os
@@ -263,7 +264,10 @@ def http_run(port: int, home: Path, requests: int, concurrency: int, seed: int) 
 
 
 # --- per backend ---------------------------------------------------------------------------
-def run_backend(backend: str, args) -> dict:
+@contextlib.contextmanager
+def demo_installation(backend: str):
+    """A throw-away installation with the demo county: yields (home, env, db_name,
+    demo_seconds); the home and the scratch PostgreSQL database go afterwards."""
     home = Path(tempfile.mkdtemp(prefix=f"pingan-bench-{backend}-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(PINGAN_HOME=str(home), PINGAN_DEBUG="0", DJANGO_SETTINGS_MODULE="pingan.settings")
@@ -272,7 +276,6 @@ def run_backend(backend: str, args) -> dict:
         pg_admin(f"DROP DATABASE IF EXISTS {db_name}")
         pg_admin(f"CREATE DATABASE {db_name}")
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{db_name}"
-    result: dict = {"backend": backend}
     try:
         started = time.perf_counter()
         subprocess.run(
@@ -282,7 +285,17 @@ def run_backend(backend: str, args) -> dict:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        result["demo_seconds"] = time.perf_counter() - started
+        yield home, env, db_name, time.perf_counter() - started
+    finally:
+        if backend == "postgresql":
+            pg_admin(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def run_backend(backend: str, args) -> dict:
+    result: dict = {"backend": backend}
+    with demo_installation(backend) as (home, env, _db_name, demo_seconds):
+        result["demo_seconds"] = demo_seconds
         out = subprocess.run(
             [sys.executable, __file__, "--service-worker", str(args.service_events)],
             cwd=ROOT,
@@ -298,10 +311,6 @@ def run_backend(backend: str, args) -> dict:
             result["http"] = http_run(port, home, args.requests, args.concurrency, args.seed)
         finally:
             stop_server(server)
-    finally:
-        if backend == "postgresql":
-            pg_admin(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
-        shutil.rmtree(home, ignore_errors=True)
     return result
 
 

@@ -29,20 +29,15 @@ import concurrent.futures
 import json
 import os
 import random
-import shutil
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from event_intake import (
     PG_ADMIN,
-    ROOT,
-    VENV,
+    demo_installation,
     free_port,
     percentile,
-    pg_admin,
     random_point,
     request,
     start_server,
@@ -303,25 +298,9 @@ class CpuMeter:
 
 # --- per backend ---------------------------------------------------------------------------
 def run_backend(backend: str, args) -> dict:
-    home = Path(tempfile.mkdtemp(prefix=f"pingan-bench-{backend}-"))
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(PINGAN_HOME=str(home), PINGAN_DEBUG="0", DJANGO_SETTINGS_MODULE="pingan.settings")
-    db_name = f"pingan_bench_{os.getpid()}"
-    if backend == "postgresql":
-        pg_admin(f"DROP DATABASE IF EXISTS {db_name}")
-        pg_admin(f"CREATE DATABASE {db_name}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{db_name}"
     result: dict = {"backend": backend}
-    try:
-        started = time.perf_counter()
-        subprocess.run(
-            [str(VENV / "pingan"), "demo", "--no-serve"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        result["demo_seconds"] = time.perf_counter() - started
+    with demo_installation(backend) as (home, env, db_name, demo_seconds):
+        result["demo_seconds"] = demo_seconds
         port = free_port()
         server = start_server(env, port, args.workers, home / "gunicorn.log")
         try:
@@ -329,10 +308,6 @@ def run_backend(backend: str, args) -> dict:
             result.update(http_run(port, home, args, cpu))
         finally:
             stop_server(server)
-    finally:
-        if backend == "postgresql":
-            pg_admin(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
-        shutil.rmtree(home, ignore_errors=True)
     return result
 
 
