@@ -185,7 +185,8 @@ def open311_update_post(*, client: Open311Client, args: Arguments, ip: str | Non
     nothing; on another case it is a 400. Side effects, in one transaction under the case's
     row lock: the `Open311Update` row; for OPEN/REOPEN on a closed case within the window
     those of `case_act_public` (reopen: history row, clock, `case.reopen` audit, SMS to the
-    reporter on commit); the client's `last_used_at`; one `open311.update` audit record.
+    reporter on commit); the client's `last_used_at`; one `open311.update` audit record; an
+    in-app `case.citizen_comment` message to the unit holding the case.
     """
     comment = _clean(args)
     case = _client_case(client, comment.number)
@@ -217,7 +218,8 @@ def open311_update_post(*, client: Open311Client, args: Arguments, ip: str | Non
             )
             Open311Client.objects.filter(pk=client.pk).update(last_used_at=now)
             _audit(client, update, ip)
-            transaction.on_commit(lambda: _alert_holder(update))
+            # The message records commit with the comment; their delivery is queued on commit.
+            _alert_holder(update)
     except IntegrityError:
         # The same update_id stored meanwhile for another case (the case lock did not
         # serialise the two): answer as a resend would.
