@@ -21,7 +21,7 @@ from pingan.flow.errors import ActionInvalid
 from pingan.flow.models import Case, Urgency
 from pingan.flow.services import case_open
 from pingan.flow.units import actor_unit, region_level
-from pingan.regions.models import Region, RegionLevel
+from pingan.regions.models import GRID_LEVELS, Region, RegionLevel
 
 CASE_TYPE = "event"
 REPORTER_ROLES = frozenset(
@@ -38,7 +38,6 @@ RECEIVING_LEVELS = (RegionLevel.VILLAGE, RegionLevel.TOWN, RegionLevel.COUNTY)
 # address or a village name. The operator then names the grid or the receiving unit. Every
 # other staff report (above all a grid worker's, made on the spot) needs the point.
 UNLOCATED_KINDS = frozenset({ReporterKind.HOTLINE})
-GRID_LEVELS = (RegionLevel.GRID, RegionLevel.MICROGRID)
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
